@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the page (debug) and serves it with live reload:
+#
+#   bash scripts/serve.sh                 # http://127.0.0.1:8080/
+#   PORT=9000 bash scripts/serve.sh       # another port
+#   bash scripts/serve.sh --release       # any further trunk serve flags
+#
+# Installs what serving needs first (wasm32 target, wasm-bindgen-cli, trunk,
+# npm's binaryen); see scripts/setup.sh. 127.0.0.1 is a secure context, so
+# WebGPU is allowed there.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+. scripts/setup.sh
+setup_serve
+
+# trunk runs cargo with --offline: fetch the locked dependencies first.
+cargo fetch --locked
+
+# Through the environment, so that --address/--port on the command line win.
+export TRUNK_SERVE_ADDRESS="${TRUNK_SERVE_ADDRESS:-127.0.0.1}"
+export TRUNK_SERVE_PORT="${TRUNK_SERVE_PORT:-${PORT:-8080}}"
+echo "[serve] http://$TRUNK_SERVE_ADDRESS:$TRUNK_SERVE_PORT/ (Ctrl-C to stop)" >&2
+exec trunk serve --offline --skip-version-check "$@"

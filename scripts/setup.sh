@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Idempotent installers for everything the page build and the tests need on a
+# Debian 12 machine that has only the Rust toolchain, node/npm and python.
+#
+#   bash scripts/setup.sh            # install everything (serve + test needs)
+#   bash scripts/setup.sh serve      # only what `bash scripts/serve.sh` needs
+#   . scripts/setup.sh && setup_test # from another script (functions + PATH)
+#
+# Every function checks first (`command -v`, versions, `rustup target list
+# --installed`, `dpkg-query`, a lockfile stamp) and installs only what is
+# missing, so on a machine that has it all a call costs about a second.
+#
+# Traps, from shared/notes/toolchain.md:
+# - Only package registries are reachable: nothing that downloads release
+#   binaries works (cargo-binstall, trunk's own tool downloads, `npx playwright
+#   install`). Tools are built with `cargo install --debug` (≈ 3-6 min each on
+#   2 cores, instead of ≈ 18 min for trunk's fat-LTO release build).
+# - wasm-bindgen-cli must equal Cargo.lock's `wasm-bindgen`, and is installed
+#   without --locked (its lockfile wants a crate version the registry lacks).
+# - trunk 0.22 needs a newer rustc than 1.95: stay on 0.21.14.
+# - wasm-opt comes from npm (binaryen@132, node_modules/.bin). Debian's binaryen
+#   (108) produces wasm that fails at load: never install it.
+
+# Not `set -e` here: this file is also sourced. The functions return non-zero
+# on failure, and the callers (serve.sh, test.sh) run with `set -euo pipefail`.
+
+INFOMORPH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+INFOMORPH_TRUNK_VERSION="0.21.14"
+INFOMORPH_WASM_OPT_VERSION="132"
+INFOMORPH_APT_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers libvulkan1)
+
+_setup_log() { printf '[setup] %s\n' "$*" >&2; }
+
+# cargo-installed tools live in $CARGO_HOME/bin; npm's in node_modules/.bin.
+setup_path() {
+    local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    case ":$PATH:" in *":$cargo_bin:"*) ;; *) PATH="$cargo_bin:$PATH" ;; esac
+    local npm_bin="$INFOMORPH_ROOT/node_modules/.bin"
+    case ":$PATH:" in *":$npm_bin:"*) ;; *) PATH="$npm_bin:$PATH" ;; esac
+    export PATH
+}
+
+# rustfmt and clippy (in rustup's default profile, but a minimal one lacks them).
+setup_rust_components() {
+    local missing=()
+    cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+    cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+    if ((${#missing[@]})); then
+        _setup_log "rustup component add ${missing[*]}"
+        rustup component add "${missing[@]}"
+    fi
+}
+
+setup_wasm_target() {
+    if rustup target list --installed | grep -qx 'wasm32-unknown-unknown'; then
+        return 0
+    fi
+    _setup_log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+}
+
+# The wasm-bindgen version the crate is locked to (Cargo.lock, else the
+# "=x.y.z" pin in Cargo.toml).
+wasm_bindgen_version() {
+    local version=""
+    if [[ -f "$INFOMORPH_ROOT/Cargo.lock" ]]; then
+        version="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' \
+            "$INFOMORPH_ROOT/Cargo.lock")"
+    fi
+    if [[ -z "$version" ]]; then
+        version="$(sed -n 's/^wasm-bindgen *= *"=\([0-9.]*\)".*/\1/p' "$INFOMORPH_ROOT/Cargo.toml" | head -n1)"
+    fi
+    if [[ -z "$version" ]]; then
+        _setup_log "cannot tell the wasm-bindgen version from Cargo.lock or Cargo.toml"
+        return 1
+    fi
+    printf '%s\n' "$version"
+}
+
+# wasm-bindgen, and wasm-bindgen-test-runner from the same crate.
+setup_wasm_bindgen_cli() {
+    setup_path
+    local want have_cli have_runner
+    want="$(wasm_bindgen_version)" || return 1
+    have_cli="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')"
+    have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')"
+    if [[ "$have_cli" == "$want" && "$have_runner" == "$want" ]]; then
+        return 0
+    fi
+    _setup_log "cargo install --debug wasm-bindgen-cli --version $want (found: ${have_cli:-none})"
+    cargo install --debug wasm-bindgen-cli --version "$want"
+}
+
+setup_trunk() {
+    setup_path
+    local have
+    have="$(trunk --version 2>/dev/null | awk '{print $2}')"
+    if [[ "$have" == "$INFOMORPH_TRUNK_VERSION" ]]; then
+        return 0
+    fi
+    _setup_log "cargo install --debug trunk --version $INFOMORPH_TRUNK_VERSION --locked (found: ${have:-none})"
+    cargo install --debug trunk --version "$INFOMORPH_TRUNK_VERSION" --locked
+}
+
+# binaryen@132 (wasm-opt) and playwright-core, from package-lock.json. A stamp
+# of the lockfile's hash in node_modules skips `npm ci` when nothing changed.
+setup_npm() {
+    setup_path
+    local stamp="$INFOMORPH_ROOT/node_modules/.infomorph-lock.sha256"
+    local want
+    want="$(cat "$INFOMORPH_ROOT/package.json" "$INFOMORPH_ROOT/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [[ -x "$INFOMORPH_ROOT/node_modules/.bin/wasm-opt" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        :
+    else
+        _setup_log "npm ci (binaryen@$INFOMORPH_WASM_OPT_VERSION, playwright-core)"
+        (cd "$INFOMORPH_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+        printf '%s\n' "$want" >"$stamp"
+    fi
+    # trunk takes the first wasm-opt on PATH and checks its version
+    # (Trunk.toml pins version_132); make sure it is ours.
+    local found
+    found="$(command -v wasm-opt)"
+    if [[ "$found" != "$INFOMORPH_ROOT/node_modules/.bin/wasm-opt" ]]; then
+        _setup_log "wasm-opt on PATH is $found, not node_modules/.bin/wasm-opt"
+        return 1
+    fi
+    if ! wasm-opt --version | grep -q "version $INFOMORPH_WASM_OPT_VERSION"; then
+        _setup_log "node_modules/.bin/wasm-opt is not binaryen $INFOMORPH_WASM_OPT_VERSION: $(wasm-opt --version)"
+        return 1
+    fi
+}
+
+# Headless Chromium + chromedriver (browser tests) and software Vulkan (wgpu's
+# native adapter). `apt-get update` only when something is missing.
+setup_apt() {
+    local missing=() package
+    for package in "${INFOMORPH_APT_PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$package")
+        fi
+    done
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || { _setup_log "need root (or sudo) to apt-get install ${missing[*]}"; return 1; }
+        sudo=(sudo)
+    fi
+    # Wait for another apt/dpkg run instead of failing on its lock.
+    local wait_lock=(-o DPkg::Lock::Timeout=600)
+    _setup_log "apt-get install ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" update -q || return 1
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -q "${missing[@]}" || return 1
+}
+
+# Runs setup_apt in the background (it mostly waits on the network) while the
+# caller compiles; setup_apt_wait collects it. Output goes to a log, shown on
+# failure.
+_SETUP_APT_PID=""
+_SETUP_APT_LOG=""
+setup_apt_start() {
+    _SETUP_APT_LOG="$(mktemp -t infomorph-apt.XXXXXX.log)"
+    setup_apt >"$_SETUP_APT_LOG" 2>&1 &
+    _SETUP_APT_PID=$!
+}
+setup_apt_wait() {
+    [[ -n "$_SETUP_APT_PID" ]] || { setup_apt; return; }
+    local status=0
+    wait "$_SETUP_APT_PID" || status=$?
+    _SETUP_APT_PID=""
+    if ((status != 0)); then
+        cat "$_SETUP_APT_LOG" >&2
+        _setup_log "apt-get install failed (exit $status)"
+    elif [[ -s "$_SETUP_APT_LOG" ]]; then
+        tail -n 3 "$_SETUP_APT_LOG" >&2
+    fi
+    rm -f "$_SETUP_APT_LOG"
+    return "$status"
+}
+
+# What `trunk serve` needs.
+setup_serve() {
+    setup_path
+    setup_wasm_target || return 1
+    setup_wasm_bindgen_cli || return 1
+    setup_trunk || return 1
+    setup_npm || return 1
+}
+
+# Everything scripts/test.sh needs.
+setup_test() {
+    setup_path
+    setup_apt_start
+    local status=0
+    { setup_rust_components && setup_serve; } || status=$?
+    setup_apt_wait || status=$?
+    return "$status"
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    set -euo pipefail
+    case "${1:-all}" in
+        all | test) setup_test ;;
+        serve) setup_serve ;;
+        *) for step in "$@"; do "setup_$step"; done ;;
+    esac
+    _setup_log "done"
+fi

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The whole test suite (what CI runs through .ci/run):
+#
+#   bash scripts/test.sh
+#
+# Installs what is missing first (scripts/setup.sh; minutes on a fresh
+# machine, about a second on a ready one), then: formatting, clippy (native
+# and wasm32), a release build of the page with trunk (wasm-opt included), the
+# browser end-to-end tests (tests/e2e/*.mjs, if any), the wasm-bindgen tests
+# in headless Chromium (tests/web.rs), and last the native `cargo test`, so
+# that its summary lines close the output. Benchmarks are not run here.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+
+. scripts/setup.sh
+
+# Mesa/wgpu want a runtime dir; a fresh one per run.
+XDG_RUNTIME_DIR="$(mktemp -d -t infomorph-xdg.XXXXXX)"
+chmod 700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
+trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+
+# wasm-bindgen-test-runner drives /usr/bin/chromium through chromedriver, with
+# the capabilities in ./webdriver.json (read from the working directory).
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# wasm32 builds use --no-default-features: the default `cli` feature is what
+# builds the native-only `infomorph` bin (which would collide with the
+# cdylib's infomorph.wasm); www/index.html asks trunk for the same.
+WASM=(--target wasm32-unknown-unknown --no-default-features)
+
+STAGE=""
+STAGE_START=0
+stage() {
+    stage_done
+    STAGE="$1"
+    STAGE_START=$SECONDS
+    printf '\n==> %s\n' "$STAGE"
+}
+stage_done() {
+    if [[ -n "$STAGE" ]]; then
+        printf -- '--- %s: %ds\n' "$STAGE" $((SECONDS - STAGE_START))
+    fi
+    STAGE=""
+}
+
+stage "setup: install missing tools (scripts/setup.sh)"
+setup_test
+cargo fetch --locked
+
+stage "cargo fmt --check"
+cargo fmt --check
+
+stage "cargo clippy --all-targets (native)"
+cargo clippy --all-targets -- -D warnings
+
+stage "cargo clippy (wasm32: lib and browser tests)"
+cargo clippy "${WASM[@]}" --lib --test web -- -D warnings
+
+stage "trunk build --release (page, wasm-opt -Oz)"
+trunk_log="$(mktemp -t infomorph-trunk.XXXXXX.log)"
+if ! trunk build --release --offline --skip-version-check 2>&1 | tee "$trunk_log"; then
+    if grep -q 'more than one target artifact' "$trunk_log"; then
+        echo "trunk found both the lib (cdylib) and the bin as infomorph.wasm: the bin must be" >&2
+        echo "behind a default feature (Cargo.toml: [[bin]] required-features = [\"cli\"]) so" >&2
+        echo "that --no-default-features (www/index.html) builds the library alone." >&2
+    fi
+    rm -f "$trunk_log"
+    exit 1
+fi
+rm -f "$trunk_log"
+shopt -s nullglob
+wasm_files=(dist/*.wasm)
+shopt -u nullglob
+if ((${#wasm_files[@]} != 1)); then
+    echo "expected one .wasm in dist/, found ${#wasm_files[@]}" >&2
+    exit 1
+fi
+if [[ -n "$(grep -oE '<script[^>]*>' dist/index.html | grep -v ' src=' || true)" ]]; then
+    echo "dist/index.html has an inline <script> (the page must work without 'unsafe-inline')" >&2
+    exit 1
+fi
+wasm_bytes=$(stat -c %s "${wasm_files[0]}")
+wasm_gzip=$(gzip -9 -c "${wasm_files[0]}" | wc -c)
+unoptimized="target/wasm-bindgen/release/infomorph_bg.wasm"
+if [[ -f "$unoptimized" ]] && (($(stat -c %s "$unoptimized") <= wasm_bytes)); then
+    echo "wasm-opt did not shrink the module ($unoptimized: $(stat -c %s "$unoptimized") bytes)" >&2
+    exit 1
+fi
+echo "${wasm_files[0]}: $wasm_bytes bytes, $wasm_gzip gzipped"
+
+stage "browser end-to-end tests (tests/e2e/*.mjs, Playwright + system Chromium)"
+# Each tests/e2e/*.mjs is a node:test file that serves dist/ itself (on
+# 127.0.0.1) and drives $CHROMIUM with playwright-core (never `npx playwright
+# install`: no browser downloads here).
+shopt -s nullglob
+e2e_tests=(tests/e2e/*.mjs)
+shopt -u nullglob
+if ((${#e2e_tests[@]})); then
+    INFOMORPH_DIST="$ROOT/dist" node --test --test-reporter=spec "${e2e_tests[@]}"
+else
+    echo "(no tests/e2e/*.mjs)"
+fi
+
+stage "wasm-bindgen tests in headless Chromium (cargo test --target wasm32 --test web)"
+cargo test "${WASM[@]}" --test web
+
+stage "cargo test (native)"
+cargo test
+# No output after this point: cargo test's summary lines close the log.

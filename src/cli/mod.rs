@@ -1,0 +1,45 @@
+//! The native command line. Every subcommand prints a one-line reason to stderr and
+//! exits 2 on bad input, so scripts can tell misuse from success.
+
+mod pid;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "infomorph",
+    version,
+    about = "Infomorphic neurons and I^sx partial information decomposition"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decompose a joint distribution: PID atoms, H_res, I(T;S), H(T) and, with --gamma, ∂G/∂p.
+    Pid(pid::PidArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Pid(args) => pid::run(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("infomorph: {message}");
+            2
+        }
+    }
+}

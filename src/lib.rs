@@ -1,0 +1,13 @@
+//! infomorph: infomorphic neurons that learn local goals built from the
+//! shared-exclusion partial information decomposition (I^sx).
+//!
+//! The science is in `shared/spec/method.md`; module names follow its concepts.
+
+pub mod data;
+pub mod pid;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
