@@ -17,8 +17,15 @@ setup_serve
 # trunk runs cargo with --offline: fetch the locked dependencies first.
 cargo fetch --locked
 
+# A trunk error is one line, not a stack dump (where RUST_BACKTRACE=1 is set).
+export RUST_LIB_BACKTRACE="${RUST_LIB_BACKTRACE:-0}"
+
 # Through the environment, so that --address/--port on the command line win.
 export TRUNK_SERVE_ADDRESS="${TRUNK_SERVE_ADDRESS:-127.0.0.1}"
 export TRUNK_SERVE_PORT="${TRUNK_SERVE_PORT:-${PORT:-8080}}"
-echo "[serve] http://$TRUNK_SERVE_ADDRESS:$TRUNK_SERVE_PORT/ (Ctrl-C to stop)" >&2
-exec trunk serve --offline --skip-version-check "$@"
+# Rebuild on changes to the crate and the page (trunk's default is www/ only).
+watch=()
+for path in www src assets shaders Cargo.toml Cargo.lock Trunk.toml; do
+    if [[ -e "$path" ]]; then watch+=(--watch "$path"); fi
+done
+exec trunk serve --offline --skip-version-check "${watch[@]}" "$@"

@@ -63,7 +63,8 @@ cargo clippy "${WASM[@]}" --lib --test web -- -D warnings
 
 stage "trunk build --release (page, wasm-opt -Oz)"
 trunk_log="$(mktemp -t infomorph-trunk.XXXXXX.log)"
-if ! trunk build --release --offline --skip-version-check 2>&1 | tee "$trunk_log"; then
+# RUST_LIB_BACKTRACE=0: a trunk error is one line, not a stack dump (CI sets RUST_BACKTRACE=1).
+if ! RUST_LIB_BACKTRACE=0 trunk build --release --offline --skip-version-check 2>&1 | tee "$trunk_log"; then
     if grep -q 'more than one target artifact' "$trunk_log"; then
         echo "trunk found both the lib (cdylib) and the bin as infomorph.wasm: the bin must be" >&2
         echo "behind a default feature (Cargo.toml: [[bin]] required-features = [\"cli\"]) so" >&2
@@ -73,25 +74,29 @@ if ! trunk build --release --offline --skip-version-check 2>&1 | tee "$trunk_log
     exit 1
 fi
 rm -f "$trunk_log"
-shopt -s nullglob
-wasm_files=(dist/*.wasm)
-shopt -u nullglob
-if ((${#wasm_files[@]} != 1)); then
-    echo "expected one .wasm in dist/, found ${#wasm_files[@]}" >&2
-    exit 1
-fi
 if [[ -n "$(grep -oE '<script[^>]*>' dist/index.html | grep -v ' src=' || true)" ]]; then
     echo "dist/index.html has an inline <script> (the page must work without 'unsafe-inline')" >&2
     exit 1
 fi
-wasm_bytes=$(stat -c %s "${wasm_files[0]}")
-wasm_gzip=$(gzip -9 -c "${wasm_files[0]}" | wc -c)
-unoptimized="target/wasm-bindgen/release/infomorph_bg.wasm"
-if [[ -f "$unoptimized" ]] && (($(stat -c %s "$unoptimized") <= wasm_bytes)); then
+# The engine's module, optimised by npm's wasm-opt (smaller than wasm-bindgen's output).
+shopt -s nullglob
+engine_wasm=(dist/infomorph-*_bg.wasm)
+shopt -u nullglob
+if ((${#engine_wasm[@]} != 1)); then
+    echo "expected one dist/infomorph-*_bg.wasm, found ${#engine_wasm[@]}" >&2
+    exit 1
+fi
+unoptimized="${CARGO_TARGET_DIR:-target}/wasm-bindgen/release/infomorph_bg.wasm"
+if [[ -f "$unoptimized" ]] && (($(stat -c %s "$unoptimized") <= $(stat -c %s "${engine_wasm[0]}"))); then
     echo "wasm-opt did not shrink the module ($unoptimized: $(stat -c %s "$unoptimized") bytes)" >&2
     exit 1
 fi
-echo "${wasm_files[0]}: $wasm_bytes bytes, $wasm_gzip gzipped"
+if [[ -f "$unoptimized" ]]; then
+    echo "wasm-bindgen output: $(stat -c %s "$unoptimized") bytes; after wasm-opt -Oz:"
+fi
+for wasm in dist/*.wasm; do
+    echo "$wasm: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+done
 
 stage "browser end-to-end tests (tests/e2e/*.mjs, Playwright + system Chromium)"
 # Each tests/e2e/*.mjs is a node:test file that serves dist/ itself (on

@@ -6,7 +6,7 @@
 pub mod data;
 pub mod pid;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod cli;
 
 #[cfg(target_arch = "wasm32")]

@@ -38,7 +38,9 @@ fn any_table() -> impl Strategy<Value = (Vec<usize>, Vec<f64>)> {
 
 /// Entropy-style helpers computed straight from the table.
 fn marginal(dims: &[usize], p: &[f64], keep: &[usize]) -> Vec<f64> {
-    let strides: Vec<usize> = (0..dims.len()).map(|i| dims[i + 1..].iter().product()).collect();
+    let strides: Vec<usize> = (0..dims.len())
+        .map(|i| dims[i + 1..].iter().product())
+        .collect();
     let out_dims: Vec<usize> = keep.iter().map(|&i| dims[i]).collect();
     let mut out = vec![0.0; out_dims.iter().product()];
     for (idx, v) in p.iter().enumerate() {
@@ -67,11 +69,17 @@ fn permute_axis(dims: &[usize], p: &[f64], axis: usize, perm: &[usize]) -> Vec<f
 fn swap_sources(dims: &[usize], p: &[f64], a: usize, b: usize) -> (Vec<usize>, Vec<f64>) {
     let mut nd = dims.to_vec();
     nd.swap(a, b);
-    let strides: Vec<usize> = (0..dims.len()).map(|i| dims[i + 1..].iter().product()).collect();
-    let nstrides: Vec<usize> = (0..nd.len()).map(|i| nd[i + 1..].iter().product()).collect();
+    let strides: Vec<usize> = (0..dims.len())
+        .map(|i| dims[i + 1..].iter().product())
+        .collect();
+    let nstrides: Vec<usize> = (0..nd.len())
+        .map(|i| nd[i + 1..].iter().product())
+        .collect();
     let mut out = vec![0.0; p.len()];
     for (idx, v) in p.iter().enumerate() {
-        let mut digits: Vec<usize> = (0..dims.len()).map(|i| (idx / strides[i]) % dims[i]).collect();
+        let mut digits: Vec<usize> = (0..dims.len())
+            .map(|i| (idx / strides[i]) % dims[i])
+            .collect();
         digits.swap(a, b);
         let j: usize = digits.iter().zip(&nstrides).map(|(d, s)| d * s).sum();
         out[j] = *v;
@@ -157,7 +165,9 @@ fn goal_value(isx: &Isx, p: &[f64], gamma: &[f64]) -> f64 {
 }
 
 fn pseudo_gamma(len: usize, seed: usize) -> Vec<f64> {
-    (0..len).map(|i| (((i + 3) * (seed + 7) * 2654435761) % 2001) as f64 / 1000.0 - 1.0).collect()
+    (0..len)
+        .map(|i| (((i + 3) * (seed + 7) * 2654435761) % 2001) as f64 / 1000.0 - 1.0)
+        .collect()
 }
 
 /// Largest relative deviation of the exact gradient from central differences over all
@@ -215,7 +225,9 @@ fn gradient_matches_finite_differences() {
 fn samples(b: usize, seed: u64) -> (Vec<Digits>, Vec<f64>) {
     let mut x = seed;
     let mut next = move || {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (x >> 33) as f64 / (1u64 << 31) as f64
     };
     (0..b)
@@ -298,12 +310,23 @@ fn sample_path_agrees_with_dense_table_path_and_batches() {
         let s = (d[0] as usize * 20 + d[1] as usize) * 20 + d[2] as usize;
         let base = (i / b) * cells + 2 * s;
         let want = (grad[base + 1] - grad[base]) / b as f64;
-        assert!((dtheta[i] - want).abs() < 1e-9 * (1.0 + want.abs()), "{} vs {want}", dtheta[i]);
+        assert!(
+            (dtheta[i] - want).abs() < 1e-9 * (1.0 + want.abs()),
+            "{} vs {want}",
+            dtheta[i]
+        );
     }
     // The same neuron alone gives the same numbers as inside the batch.
     let mut single_terms = vec![0.0; 19];
     let mut single_d = vec![0.0; b];
-    isx.goal_from_samples(&bins[2 * b..3 * b], &theta[2 * b..3 * b], &goal, &mut isx.workspace(), &mut single_terms, &mut single_d);
+    isx.goal_from_samples(
+        &bins[2 * b..3 * b],
+        &theta[2 * b..3 * b],
+        &goal,
+        &mut isx.workspace(),
+        &mut single_terms,
+        &mut single_d,
+    );
     assert_eq!(&single_terms[..], &terms[38..57]);
     assert_eq!(&single_d[..], &dtheta[2 * b..3 * b]);
 }
@@ -312,14 +335,20 @@ fn sample_path_agrees_with_dense_table_path_and_batches() {
 fn pointwise_values_average_to_the_redundancies() {
     let dims = [3, 2, 3, 2];
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (_, p) = table(dims.to_vec(), true).new_tree(&mut runner).unwrap().current();
+    let (_, p) = table(dims.to_vec(), true)
+        .new_tree(&mut runner)
+        .unwrap()
+        .current();
     let isx = isx(&dims);
     let mut ws = isx.workspace();
     let d = isx.decompose(&p, &mut ws);
     let cells = isx.pointwise(&p, &mut ws);
     assert_eq!(cells.len(), p.iter().filter(|v| **v > 0.0).count());
     for a in 0..isx.lattice().len() {
-        let avg: f64 = cells.iter().map(|c| c.probability * (c.informative[a] - c.misinformative[a])).sum();
+        let avg: f64 = cells
+            .iter()
+            .map(|c| c.probability * (c.informative[a] - c.misinformative[a]))
+            .sum();
         assert!((avg - d.redundancy[a]).abs() < 1e-12);
         let atom: f64 = cells
             .iter()
@@ -327,5 +356,7 @@ fn pointwise_values_average_to_the_redundancies() {
             .sum();
         assert!((atom - d.atoms[a]).abs() < 1e-12);
     }
-    assert!(cells.iter().all(|c| c.informative.iter().all(|v| *v >= -1e-12)));
+    assert!(cells
+        .iter()
+        .all(|c| c.informative.iter().all(|v| *v >= -1e-12)));
 }

@@ -25,7 +25,9 @@ fn uniform_rows(rows: &[&[usize]]) -> (Vec<usize>, Vec<f64>) {
 }
 
 fn gate(f: fn(usize, usize) -> usize) -> (Vec<usize>, Vec<f64>) {
-    let rows: Vec<Vec<usize>> = (0..4).map(|i| vec![i / 2, i % 2, f(i / 2, i % 2)]).collect();
+    let rows: Vec<Vec<usize>> = (0..4)
+        .map(|i| vec![i / 2, i % 2, f(i / 2, i % 2)])
+        .collect();
     let refs: Vec<&[usize]> = rows.iter().map(|r| r.as_slice()).collect();
     uniform_rows(&refs)
 }
@@ -33,7 +35,10 @@ fn gate(f: fn(usize, usize) -> usize) -> (Vec<usize>, Vec<f64>) {
 fn assert_close(got: &[f64], want: &[f64], tol: f64, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol, "{what}: term {i} is {g}, expected {w}");
+        assert!(
+            (g - w).abs() <= tol,
+            "{what}: term {i} is {g}, expected {w}"
+        );
     }
 }
 
@@ -42,7 +47,10 @@ fn check_gate(f: fn(usize, usize) -> usize, want: [f64; 4], tol: f64, what: &str
     let (dims, p) = gate(f);
     let (_, d) = decompose(&dims, &p);
     assert_close(&d.atoms, &want, tol, what);
-    assert!(d.residual_entropy.abs() < 1e-9, "{what}: deterministic gate has no residual");
+    assert!(
+        d.residual_entropy.abs() < 1e-9,
+        "{what}: deterministic gate has no residual"
+    );
 }
 
 #[test]
@@ -65,7 +73,14 @@ fn published_two_source_gates() {
 #[test]
 fn three_input_parity_exact_fractions() {
     let rows: Vec<Vec<usize>> = (0..8)
-        .map(|i| vec![i >> 2, (i >> 1) & 1, i & 1, (i >> 2) ^ ((i >> 1) & 1) ^ (i & 1)])
+        .map(|i| {
+            vec![
+                i >> 2,
+                (i >> 1) & 1,
+                i & 1,
+                (i >> 2) ^ ((i >> 1) & 1) ^ (i & 1),
+            ]
+        })
         .collect();
     let refs: Vec<&[usize]> = rows.iter().map(|r| r.as_slice()).collect();
     let (dims, p) = uniform_rows(&refs);
@@ -76,14 +91,14 @@ fn three_input_parity_exact_fractions() {
         let pairs = name.matches('}').count();
         let width = name.len() - 2 * pairs;
         let want = match (pairs, width) {
-            (3, 3) => l(8.0 / 7.0),        // {1}{2}{3}
-            (2, 2) => l(7.0 / 8.0),        // {i}{j}
-            (2, 3) => l(32.0 / 35.0),      // {i}{jk}
-            (1, 1) => l(5.0 / 4.0),        // {i}
-            (3, 6) => l(875.0 / 1024.0),   // {12}{13}{23}
-            (2, 4) => l(16.0 / 15.0),      // {ij}{ik}
-            (1, 2) => l(9.0 / 8.0),        // {ij}
-            (1, 3) => l(32.0 / 27.0),      // {123}
+            (3, 3) => l(8.0 / 7.0),      // {1}{2}{3}
+            (2, 2) => l(7.0 / 8.0),      // {i}{j}
+            (2, 3) => l(32.0 / 35.0),    // {i}{jk}
+            (1, 1) => l(5.0 / 4.0),      // {i}
+            (3, 6) => l(875.0 / 1024.0), // {12}{13}{23}
+            (2, 4) => l(16.0 / 15.0),    // {ij}{ik}
+            (1, 2) => l(9.0 / 8.0),      // {ij}
+            (1, 3) => l(32.0 / 27.0),    // {123}
             _ => panic!("unexpected antichain {name}"),
         };
         assert!((atom - want).abs() < 1e-12, "{name}: {atom} vs {want}");
@@ -115,7 +130,9 @@ fn brute_force_redundancy(dims: &[usize], p: &[f64], collections: &[Vec<usize>])
         }
         d
     };
-    let pt: Vec<f64> = (0..m).map(|t| (0..states).map(|s| p[s * m + t]).sum()).collect();
+    let pt: Vec<f64> = (0..m)
+        .map(|t| (0..states).map(|s| p[s * m + t]).sum())
+        .collect();
     let mut total = 0.0;
     for s in 0..states {
         let ds = digits(s);
@@ -123,7 +140,10 @@ fn brute_force_redundancy(dims: &[usize], p: &[f64], collections: &[Vec<usize>])
         let mut ptw = vec![0.0; m];
         for s2 in 0..states {
             let d2 = digits(s2);
-            if collections.iter().any(|c| c.iter().all(|&i| ds[i] == d2[i])) {
+            if collections
+                .iter()
+                .any(|c| c.iter().all(|&i| ds[i] == d2[i]))
+            {
                 for t in 0..m {
                     pw += p[s2 * m + t];
                     ptw[t] += p[s2 * m + t];
@@ -142,7 +162,9 @@ fn brute_force_redundancy(dims: &[usize], p: &[f64], collections: &[Vec<usize>])
 
 fn pseudo_random_table(dims: &[usize], seed: u64, zero_share: f64) -> Vec<f64> {
     let cells: usize = dims.iter().product();
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = || {
         x ^= x << 13;
         x ^= x >> 7;

@@ -48,7 +48,7 @@ impl NeuronBatch {
         let t = self.isx.lattice().term_count();
         let neurons = terms.len() / t;
         assert_eq!(terms.len(), neurons * t);
-        assert!(neurons > 0 && bins.len() % neurons == 0);
+        assert!(neurons > 0 && bins.len().is_multiple_of(neurons));
         let b = bins.len() / neurons;
         assert_eq!(theta.len(), bins.len());
         assert_eq!(dtheta.len(), bins.len());

@@ -6,6 +6,7 @@
 //! occupied cells. Training tables are sparse (1024 samples in 8000 source cells), so the
 //! cost follows the samples, not the table size.
 
+use super::fastlog;
 use super::joint::{bail, JointShape, PidError};
 use super::lattice::{Lattice, SourceSet, MAX_SOURCES};
 use std::f64::consts::LN_2;
@@ -59,6 +60,8 @@ pub struct GoalWeights {
     gamma: Vec<f64>,
     redundancy: Vec<f64>,
     entropy: f64,
+    /// (antichain, weight / ln 2) for the antichains with a non-zero weight.
+    weighted: Vec<(usize, f64)>,
 }
 
 impl GoalWeights {
@@ -113,43 +116,59 @@ pub struct Pointwise {
     pub misinformative_atoms: Vec<f64>,
 }
 
+/// Marks an empty slot in the dense index maps.
+const EMPTY: u32 = u32::MAX;
+/// Joint states processed together, so that the per-block arrays stay in cache.
+const BLOCK: usize = 128;
+
 /// Reusable buffers for one table at a time; create one per thread and reuse it so that
-/// the hot loop never allocates.
+/// the hot loop never allocates once it has seen a table of the size at hand.
+///
+/// Every source subset V keeps a *compact* list of its occupied states (P_V(v) > 0);
+/// all per-state arrays are indexed by the position ("slot") in that list.
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    /// For every source subset V (index = bit mask): P_V(v, t) at `v·(m+1) + t` and
-    /// P_V(v) at `v·(m+1) + m`, so one lookup fetches a whole row.
+    /// Dense map from a state of V to its slot, `EMPTY` where unoccupied.
+    slot: Vec<Vec<u32>>,
+    /// Dense index of each occupied state, and the first added cell that landed there.
+    states: Vec<Vec<u32>>,
+    reps: Vec<Vec<u32>>,
+    /// The added cells (samples, or non-empty cells of a table): their digits and their
+    /// slot in every subset, `c·(2^n − 1) + V − 1`.
+    cells: Vec<Digits>,
+    cell_slots: Vec<u32>,
+    /// P_V(v, t) at `k·(m+1) + t` and P_V(v) at `k·(m+1) + m`.
     tab: Vec<Vec<f64>>,
-    /// Occupied states v of each V (P_V(v) > 0) and their digits.
-    occupied: Vec<Vec<u32>>,
-    digits: Vec<Vec<Digits>>,
-    /// For each union U and occupied u: the index of u's projection onto every V ⊆ U,
-    /// `k·|sub(U)| + j`, computed once and shared by all antichains with that union.
-    projections: Vec<Vec<u32>>,
-    /// Scatter buffer for the gradient's inclusion–exclusion sums, laid out like `tab`.
-    spread: Vec<Vec<f64>>,
-    /// ∂G/∂P_U(u, t) for every union U, `u·m + t`.
+    /// For every union U and occupied u: the slots of u's projections onto each V ⊆ U,
+    /// at `j·occ(U) + k`. For U = all sources this is every V.
+    proj: Vec<Vec<u32>>,
+    /// The marginals again, by target state: P_V(v_k, t) at `t·occ(V) + k`, t = m for P_V(v_k).
+    marg: Vec<Vec<f64>>,
+    /// ∂G/∂P_V(v, t) at `k·m + t`: own log-ratios plus the scattered sums.
     grad: Vec<Vec<f64>>,
-    grad_used: Vec<bool>,
-    grad_dense: bool,
-    /// Part of ∂G/∂P(s, t) shared by every s.
-    grad_const: Vec<f64>,
+    /// Per antichain, per occupied u of its union: the guarded 1/P(t, W) (m values),
+    /// then the guarded 1/P(W) (m values).
+    coef: Vec<Vec<f64>>,
     pt: Vec<f64>,
+    grad_const: Vec<f64>,
     redundancy: Vec<f64>,
-    /// Per occupied cell of the current union: P(t, W) and P(W) (row of m+1), then
-    /// the guarded log-ratios (m per cell).
+    /// Scratch: union rows and log-ratios of the antichains of one union.
     rows: Vec<f64>,
     logs: Vec<f64>,
+    local: Vec<f64>,
     acc: Vec<f64>,
-    kept: Vec<f64>,
 }
 
-/// Which cells need the gradient: all of them (full ∂G/∂P) or only occupied ones (training).
+/// What `evaluate` computes beyond the redundancies.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum GradCells {
-    None,
-    Occupied,
-    All,
+enum Mode {
+    /// Redundancies only.
+    Terms,
+    /// The full ∂G/∂P(s, t) for every t.
+    Gradient,
+    /// Only ∂G/∂P(s, +1) − ∂G/∂P(s, −1) of a binary target: all that reaches θ. The
+    /// terms that come from P(W) and P(t) are equal for both target states and cancel.
+    ThetaDifference,
 }
 
 /// The I^sx decomposition for one table shape. Immutable: share it between threads.
@@ -159,12 +178,15 @@ pub struct Isx {
     shape: JointShape,
     /// Indexed by subset bit mask; entry 0 (the empty set) is unused.
     spaces: Vec<Space>,
-    /// `subsets[U]`: the non-empty V ⊆ U, in a fixed order (slots of `projections`).
+    /// `subsets[U]`: the non-empty V ⊆ U in increasing mask order (slots of `proj`).
     subsets: Vec<Vec<usize>>,
     plans: Vec<Plan>,
+    /// Antichains grouped by their union.
+    by_union: Vec<Vec<usize>>,
     full: usize,
 }
 
+/// Steps `d` to the next state of the sources `members` in C order.
 fn advance(d: &mut Digits, members: &[usize], dims: &[usize]) {
     for &i in members.iter().rev() {
         d[i] += 1;
@@ -209,7 +231,7 @@ impl Isx {
         let subsets: Vec<Vec<usize>> = (0..masks)
             .map(|u| (1..masks).filter(|v| v & !u == 0).collect())
             .collect();
-        let plans = lattice
+        let plans: Vec<Plan> = lattice
             .antichains()
             .iter()
             .map(|a| {
@@ -219,12 +241,18 @@ impl Isx {
                     .iter()
                     .map(|&(v, c): &(SourceSet, i32)| Term {
                         subset: v as usize,
-                        slot: subsets[union].iter().position(|&x| x == v as usize).unwrap(),
+                        slot: subsets[union]
+                            .iter()
+                            .position(|&x| x == v as usize)
+                            .unwrap(),
                         coef: c as f64,
                     })
                     .collect();
                 Plan { union, terms }
             })
+            .collect();
+        let by_union = (0..masks)
+            .map(|u| (0..plans.len()).filter(|&a| plans[a].union == u).collect())
             .collect();
         Isx {
             lattice,
@@ -232,6 +260,7 @@ impl Isx {
             spaces,
             subsets,
             plans,
+            by_union,
             full: masks - 1,
         }
     }
@@ -247,25 +276,25 @@ impl Isx {
     /// Buffers sized for this shape.
     pub fn workspace(&self) -> Workspace {
         let m = self.shape.target();
-        let per_space = |width: usize| -> Vec<Vec<f64>> {
-            self.spaces.iter().map(|s| vec![0.0; s.size * width]).collect()
-        };
+        let n = self.spaces.len();
         Workspace {
-            tab: per_space(m + 1),
-            occupied: vec![Vec::new(); self.spaces.len()],
-            digits: vec![Vec::new(); self.spaces.len()],
-            projections: vec![Vec::new(); self.spaces.len()],
-            spread: per_space(m + 1),
-            grad: per_space(m),
-            grad_used: vec![false; self.spaces.len()],
-            grad_dense: false,
-            grad_const: vec![0.0; m],
+            slot: self.spaces.iter().map(|s| vec![EMPTY; s.size]).collect(),
+            states: vec![Vec::new(); n],
+            reps: vec![Vec::new(); n],
+            cells: Vec::new(),
+            cell_slots: Vec::new(),
+            tab: vec![Vec::new(); n],
+            proj: vec![Vec::new(); n],
+            marg: vec![Vec::new(); n],
+            grad: vec![Vec::new(); n],
+            coef: vec![Vec::new(); self.plans.len()],
             pt: vec![0.0; m],
-            redundancy: vec![0.0; self.lattice.len()],
+            grad_const: vec![0.0; m],
+            redundancy: vec![0.0; self.plans.len()],
             rows: Vec::new(),
             logs: Vec::new(),
-            acc: vec![0.0; m + 1],
-            kept: vec![0.0; m],
+            local: Vec::new(),
+            acc: Vec::new(),
         }
     }
 
@@ -293,23 +322,29 @@ impl Isx {
         // H_res = H(T) − I_top.
         let entropy = gamma[atoms];
         redundancy[self.lattice.top()] -= entropy;
+        let weighted = (0..atoms)
+            .filter(|&a| redundancy[a] != 0.0)
+            .map(|a| (a, redundancy[a] / LN_2))
+            .collect();
         Ok(GoalWeights {
             gamma: gamma.to_vec(),
             redundancy,
             entropy,
+            weighted,
         })
     }
 
     /// Decomposes a validated table (see [`JointShape::validate`]).
     pub fn decompose(&self, p: &[f64], ws: &mut Workspace) -> Decomposition {
         self.load_table(p, ws);
-        self.evaluate(ws, None, GradCells::None);
+        self.evaluate(ws, None, Mode::Terms);
         let d = self.assemble(ws);
         self.clear(ws);
         d
     }
 
-    /// Decomposes a table and writes the exact ∂G/∂p (flattened like p) into `grad`.
+    /// Decomposes a table and writes the exact ∂G/∂p (flattened like p) into `grad`,
+    /// for every cell including empty ones.
     pub fn goal_gradient(
         &self,
         p: &[f64],
@@ -319,17 +354,52 @@ impl Isx {
     ) -> Decomposition {
         assert_eq!(grad.len(), self.shape.cells());
         self.load_table(p, ws);
-        self.evaluate(ws, Some(goal), GradCells::All);
+        self.evaluate(ws, Some(goal), Mode::Gradient);
         let d = self.assemble(ws);
         let m = self.shape.target();
+        // Empty states of a union still get their antichains' own log-ratios (method §4);
+        // the scattered sums never reach them, because no occupied state projects there.
+        let mut empty_own: Vec<Vec<f64>> = vec![Vec::new(); self.spaces.len()];
+        let mut row = vec![0.0; m + 1];
+        for (u, own) in empty_own.iter_mut().enumerate().skip(1) {
+            let weighted: Vec<usize> = self.by_union[u]
+                .iter()
+                .copied()
+                .filter(|&a| goal.redundancy[a] != 0.0)
+                .collect();
+            if weighted.is_empty() {
+                continue;
+            }
+            let space = &self.spaces[u];
+            own.resize(space.size * m, 0.0);
+            let mut d: Digits = [0; MAX_SOURCES];
+            for v in 0..space.size {
+                if ws.slot[u][v] == EMPTY {
+                    for &a in &weighted {
+                        self.union_row(&self.plans[a], &d, ws, &mut row);
+                        for t in 0..m {
+                            own[v * m + t] +=
+                                goal.redundancy[a] * guarded_log2(row[t] / (row[m] * ws.pt[t]));
+                        }
+                    }
+                }
+                advance(&mut d, &space.members, self.shape.sources());
+            }
+        }
         let all = &self.spaces[self.full].members;
         let mut digits: Digits = [0; MAX_SOURCES];
         for cell in grad.chunks_exact_mut(m) {
             cell.copy_from_slice(&ws.grad_const);
             for (v, space) in self.spaces.iter().enumerate().skip(1) {
-                if ws.grad_used[v] {
-                    let base = space.index(&digits) * m;
-                    for (g, x) in cell.iter_mut().zip(&ws.grad[v][base..base + m]) {
+                let i = space.index(&digits);
+                let k = ws.slot[v][i];
+                let occ = ws.states[v].len();
+                if k != EMPTY {
+                    for (t, g) in cell.iter_mut().enumerate() {
+                        *g += ws.grad[v][t * occ + k as usize];
+                    }
+                } else if !empty_own[v].is_empty() {
+                    for (g, x) in cell.iter_mut().zip(&empty_own[v][i * m..(i + 1) * m]) {
                         *g += x;
                     }
                 }
@@ -342,9 +412,8 @@ impl Isx {
 
     /// The training entry point for one neuron with a binary output: the table is the
     /// θ-weighted histogram of B samples (target state 1 is Y = +1 with probability
-    /// θ_b, state 0 is Y = −1), and the result is the goal terms and ∂G/∂θ_b.
-    /// Writes `terms` (term order) and `dtheta` (one per sample); allocates nothing
-    /// once the workspace has seen a batch of this size.
+    /// θ_b, state 0 is Y = −1), and the result is the goal terms and ∂G/∂θ_b
+    /// = (∂G/∂P(s_b, +1) − ∂G/∂P(s_b, −1)) / B.
     pub fn goal_from_samples(
         &self,
         bins: &[Digits],
@@ -358,21 +427,27 @@ impl Isx {
         assert_eq!(bins.len(), theta.len());
         assert_eq!(bins.len(), dtheta.len());
         let inv_b = 1.0 / bins.len() as f64;
-        for (d, &th) in bins.iter().zip(theta) {
-            self.add_cell(d, &[(1.0 - th) * inv_b, th * inv_b], inv_b, ws);
-        }
-        self.evaluate(ws, Some(goal), GradCells::Occupied);
+        self.add_samples(bins, theta, ws);
+        self.evaluate(ws, Some(goal), Mode::ThetaDifference);
         self.write_terms(ws, terms);
         let base = ws.grad_const[1] - ws.grad_const[0];
-        for (d, out) in bins.iter().zip(dtheta.iter_mut()) {
-            let mut g = base;
-            for (v, space) in self.spaces.iter().enumerate().skip(1) {
-                if ws.grad_used[v] {
-                    let i = space.index(d) * 2;
-                    g += ws.grad[v][i + 1] - ws.grad[v][i];
-                }
+        // ∂G/∂P(s, +1) − ∂G/∂P(s, −1) per occupied joint state, then per sample.
+        let occ = ws.states[self.full].len();
+        let proj = &ws.proj[self.full];
+        let diff = &mut ws.acc;
+        diff.clear();
+        diff.resize(occ, base);
+        for (j, &v) in self.subsets[self.full].iter().enumerate() {
+            let occ_v = ws.states[v].len();
+            let (g0, g1) = ws.grad[v].split_at(occ_v);
+            for (x, &slot) in diff.iter_mut().zip(&proj[j * occ..(j + 1) * occ]) {
+                *x += g1[slot as usize] - g0[slot as usize];
             }
-            *out = g * inv_b;
+        }
+        let nv = self.spaces.len() - 1;
+        let full_slots = ws.cell_slots.iter().skip(self.full - 1).step_by(nv);
+        for (&k, out) in full_slots.zip(dtheta.iter_mut()) {
+            *out = diff[k as usize] * inv_b;
         }
         self.clear(ws);
     }
@@ -383,24 +458,22 @@ impl Isx {
         let m = self.shape.target();
         let n = self.shape.source_count();
         let atoms = self.lattice.len();
-        let mut cells: Vec<(u32, Digits)> = ws.occupied[self.full]
-            .iter()
-            .copied()
-            .zip(ws.digits[self.full].iter().copied())
-            .collect();
-        cells.sort_unstable_by_key(|c| c.0);
+        let full = self.full;
+        let mut order: Vec<usize> = (0..ws.states[full].len()).collect();
+        order.sort_unstable_by_key(|&k| ws.states[full][k]);
         let mut out = Vec::new();
         let mut row = vec![0.0; m + 1];
-        for (s, d) in cells {
+        for k in order {
+            let d = ws.cells[ws.reps[full][k] as usize];
             for t in 0..m {
-                let prob = ws.tab[self.full][s as usize * (m + 1) + t];
+                let prob = ws.tab[full][k * (m + 1) + t];
                 if prob <= 0.0 {
                     continue;
                 }
                 let mut informative = vec![0.0; atoms];
                 let mut misinformative = vec![0.0; atoms];
                 for (a, plan) in self.plans.iter().enumerate() {
-                    self.union_row(plan, &d, &ws.tab, &mut row);
+                    self.union_row(plan, &d, ws, &mut row);
                     informative[a] = -row[m].log2();
                     misinformative[a] = -(row[t] / ws.pt[t]).log2();
                 }
@@ -439,18 +512,69 @@ impl Isx {
         }
     }
 
+    /// Adds B samples of a binary neuron (target state 1 with probability θ_b) to every
+    /// marginal, one subset at a time so that each pass works on one index map.
+    fn add_samples(&self, bins: &[Digits], theta: &[f64], ws: &mut Workspace) {
+        let inv_b = 1.0 / bins.len() as f64;
+        let nv = self.spaces.len() - 1;
+        let Workspace {
+            slot,
+            states,
+            reps,
+            tab,
+            cells,
+            cell_slots,
+            pt,
+            ..
+        } = ws;
+        cells.clear();
+        cells.extend_from_slice(bins);
+        cell_slots.clear();
+        cell_slots.resize(bins.len() * nv, 0);
+        for (v, space) in self.spaces.iter().enumerate().skip(1) {
+            let (slot, states, reps, tab) =
+                (&mut slot[v], &mut states[v], &mut reps[v], &mut tab[v]);
+            let out = cell_slots.iter_mut().skip(v - 1).step_by(nv);
+            for (c, ((d, &th), out)) in bins.iter().zip(theta).zip(out).enumerate() {
+                let i = space.index(d);
+                let mut k = slot[i];
+                if k == EMPTY {
+                    k = states.len() as u32;
+                    slot[i] = k;
+                    states.push(i as u32);
+                    reps.push(c as u32);
+                    tab.extend_from_slice(&[0.0; 3]);
+                }
+                let row = &mut tab[k as usize * 3..k as usize * 3 + 3];
+                row[0] += (1.0 - th) * inv_b;
+                row[1] += th * inv_b;
+                row[2] += inv_b;
+                *out = k;
+            }
+        }
+        pt[0] = theta.iter().map(|th| (1.0 - th) * inv_b).sum();
+        pt[1] = theta.iter().map(|th| th * inv_b).sum();
+    }
+
     /// Adds probability mass `cell[t]` at source state `d` to every marginal.
-    #[inline]
     fn add_cell(&self, d: &Digits, cell: &[f64], total: f64, ws: &mut Workspace) {
         let m = cell.len();
         let w = m + 1;
+        let c = ws.cells.len() as u32;
+        ws.cells.push(*d);
         for (v, space) in self.spaces.iter().enumerate().skip(1) {
             let i = space.index(d);
-            let row = &mut ws.tab[v][i * w..(i + 1) * w];
-            if row[m] == 0.0 {
-                ws.occupied[v].push(i as u32);
-                ws.digits[v].push(*d);
+            let mut k = ws.slot[v][i];
+            if k == EMPTY {
+                k = ws.states[v].len() as u32;
+                ws.slot[v][i] = k;
+                ws.states[v].push(i as u32);
+                ws.reps[v].push(c);
+                let len = ws.tab[v].len();
+                ws.tab[v].resize(len + w, 0.0);
             }
+            ws.cell_slots.push(k);
+            let row = &mut ws.tab[v][k as usize * w..(k as usize + 1) * w];
             row[m] += total;
             for (x, c) in row[..m].iter_mut().zip(cell) {
                 *x += c;
@@ -461,217 +585,350 @@ impl Isx {
         }
     }
 
-    /// `row[t]` = P(T = t, W_α(s)) and `row[m]` = P(W_α(s)) by inclusion–exclusion,
-    /// for any source state `d` (occupied or not).
-    fn union_row(&self, plan: &Plan, d: &Digits, tab: &[Vec<f64>], row: &mut [f64]) {
+    /// `row[t]` = P(T = t, W_α(s)) and `row[m]` = P(W_α(s)) by inclusion–exclusion, for
+    /// any source state `d` (occupied or not). The slow path, for empty cells.
+    fn union_row(&self, plan: &Plan, d: &Digits, ws: &Workspace, row: &mut [f64]) {
         let w = row.len();
         row.fill(0.0);
         for term in &plan.terms {
-            let i = self.spaces[term.subset].index(d) * w;
-            for (x, y) in row.iter_mut().zip(&tab[term.subset][i..i + w]) {
-                *x += term.coef * y;
+            let k = ws.slot[term.subset][self.spaces[term.subset].index(d)];
+            if k != EMPTY {
+                let src = &ws.tab[term.subset][k as usize * w..(k as usize + 1) * w];
+                for (x, y) in row.iter_mut().zip(src) {
+                    *x += term.coef * y;
+                }
             }
         }
     }
 
-    /// Redundancies of all antichains and, with a goal, ∂G/∂P_U on the requested cells.
-    fn evaluate(&self, ws: &mut Workspace, goal: Option<&GoalWeights>, cells: GradCells) {
+    /// Redundancies of all antichains and, with a goal, the gradient of the mode.
+    fn evaluate(&self, ws: &mut Workspace, goal: Option<&GoalWeights>, mode: Mode) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the features this function was compiled for are present.
+                unsafe { self.evaluate_avx2(ws, goal, mode) };
+                return;
+            }
+        }
+        self.evaluate_any(ws, goal, mode)
+    }
+
+    /// The same code compiled for AVX2, so that the block loops run four lanes wide.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn evaluate_avx2(&self, ws: &mut Workspace, goal: Option<&GoalWeights>, mode: Mode) {
+        self.evaluate_any(ws, goal, mode)
+    }
+
+    #[inline(always)]
+    fn evaluate_any(&self, ws: &mut Workspace, goal: Option<&GoalWeights>, mode: Mode) {
         match self.shape.target() {
-            2 => self.evaluate_with::<2>(ws, goal, cells),
-            _ => self.evaluate_with::<0>(ws, goal, cells),
+            2 => self.evaluate_with::<2>(ws, goal, mode),
+            _ => self.evaluate_with::<0>(ws, goal, mode),
         }
     }
 
     /// `M` is the number of target states when known at compile time (binary neurons),
     /// 0 otherwise; the body is the same, the constant only lets loops unroll.
+    #[inline(always)]
     fn evaluate_with<const M: usize>(
         &self,
         ws: &mut Workspace,
         goal: Option<&GoalWeights>,
-        cells: GradCells,
+        mode: Mode,
     ) {
         let m = if M == 0 { self.shape.target() } else { M };
-        let w = m + 1;
-        let Workspace {
-            tab,
-            occupied,
-            digits,
-            projections,
-            spread,
-            grad,
-            grad_used,
-            grad_dense,
-            grad_const,
-            pt,
-            redundancy,
-            rows,
-            logs,
-            acc,
-            kept,
-        } = ws;
-        let pt = &pt[..m];
-        *grad_dense = cells == GradCells::All;
-        for (u, subs) in self.subsets.iter().enumerate().skip(1) {
-            let proj = &mut projections[u];
-            proj.clear();
-            for d in &digits[u] {
-                proj.extend(subs.iter().map(|&v| self.spaces[v].index(d) as u32));
+        let with_grad = mode != Mode::Terms && goal.is_some();
+        for u in 1..self.spaces.len() {
+            self.project(u, ws);
+            if with_grad {
+                ws.grad[u].clear();
+                ws.grad[u].resize(ws.states[u].len() * m, 0.0);
             }
         }
-        for (a, plan) in self.plans.iter().enumerate() {
-            let u = plan.union;
-            let ns = self.subsets[u].len();
-            let occ = occupied[u].len();
-            let proj = &projections[u];
-            let weight = goal.map_or(0.0, |g| g.redundancy[a]);
-            let with_grad = cells != GradCells::None && weight != 0.0;
-            grad_used[u] |= with_grad;
-
-            // 1. P(t, W_α(u)) and P(W_α(u)) for every occupied u.
-            rows.clear();
-            rows.resize(occ * w, 0.0);
-            for (row, ix) in rows.chunks_exact_mut(w).zip(proj.chunks_exact(ns)) {
-                for term in &plan.terms {
-                    let i = ix[term.slot] as usize * w;
-                    let src = &tab[term.subset][i..i + w];
-                    for t in 0..w {
-                        row[t] += term.coef * src[t];
-                    }
-                }
-            }
-            // 2. Guarded log-ratios; NaN marks a ratio the floor switches off.
-            logs.clear();
-            logs.resize(occ * m, 0.0);
-            for (l, row) in logs.chunks_exact_mut(m).zip(rows.chunks_exact(w)) {
-                for t in 0..m {
-                    let ratio = row[t] / (row[m] * pt[t]);
-                    l[t] = if ratio >= RATIO_FLOOR && ratio.is_finite() {
-                        ratio.log2()
-                    } else {
-                        f64::NAN
-                    };
-                }
-            }
-            // 3. The redundancy, and each cell's own log-ratio and scatter terms.
-            kept.fill(0.0);
-            let mut total = 0.0;
-            for (k, &ui) in occupied[u].iter().enumerate() {
-                let ui = ui as usize;
-                let r = &tab[u][ui * w..ui * w + m];
-                let l = &logs[k * m..(k + 1) * m];
-                let row = &rows[k * w..(k + 1) * w];
-                let mut z = 0.0;
-                for t in 0..m {
-                    let active = !l[t].is_nan();
-                    acc[t] = 0.0;
-                    if r[t] > 0.0 && active {
-                        total += r[t] * l[t];
-                        acc[t] = r[t] / row[t];
-                        z += r[t] / row[m];
-                        kept[t] += r[t];
-                    }
-                }
-                if with_grad {
-                    acc[m] = z;
-                    let g = &mut grad[u][ui * m..(ui + 1) * m];
-                    for t in 0..m {
-                        if !l[t].is_nan() {
-                            g[t] += weight * l[t];
-                        }
-                    }
-                    let ix = &proj[k * ns..(k + 1) * ns];
-                    for term in &plan.terms {
-                        let i = ix[term.slot] as usize * w;
-                        let dst = &mut spread[term.subset][i..i + w];
-                        for t in 0..w {
-                            dst[t] += acc[t];
-                        }
-                    }
-                }
-            }
-            redundancy[a] = total;
-            if !with_grad {
-                continue;
-            }
-            // 4. ∂I_α/∂P_U(u, t) = own log-ratio + (1/ln2)·[Σ_V c·(Q_t − Z)_V − kept_t/P(t)].
-            let scale = weight / LN_2;
-            for t in 0..m {
-                grad_const[t] -= scale * kept[t] / pt[t];
-            }
-            for (&ui, ix) in occupied[u].iter().zip(proj.chunks_exact(ns)) {
-                let ui = ui as usize;
-                acc.fill(0.0);
-                for term in &plan.terms {
-                    let i = ix[term.slot] as usize * w;
-                    let src = &spread[term.subset][i..i + w];
-                    for t in 0..w {
-                        acc[t] += term.coef * src[t];
-                    }
-                }
-                let g = &mut grad[u][ui * m..(ui + 1) * m];
-                for t in 0..m {
-                    g[t] += scale * (acc[t] - acc[m]);
-                }
-            }
-            if cells == GradCells::All {
-                self.empty_cell_gradient(plan, weight, tab, spread, pt, &mut grad[u], acc);
-            }
-            for ix in proj.chunks_exact(ns) {
-                for term in &plan.terms {
-                    let i = ix[term.slot] as usize * w;
-                    spread[term.subset][i..i + w].fill(0.0);
-                }
+        ws.redundancy.fill(0.0);
+        for u in 1..self.full {
+            if !self.by_union[u].is_empty() {
+                self.union_block::<M>(u, (0, ws.states[u].len()), ws, goal, mode);
             }
         }
-        if let Some(goal) = goal {
-            if cells != GradCells::None && goal.entropy != 0.0 {
-                for (g, &p) in grad_const.iter_mut().zip(pt.iter()) {
-                    *g += goal.entropy
-                        * (-(p + ENTROPY_EPS).log2() - p / ((p + ENTROPY_EPS) * LN_2));
+        // The joint states last, in cache-sized blocks, each followed by its scatter
+        // (which needs the inverses of every smaller union, computed above).
+        let occ = ws.states[self.full].len();
+        for k0 in (0..occ).step_by(BLOCK) {
+            let block = (k0, (k0 + BLOCK).min(occ));
+            self.union_block::<M>(self.full, block, ws, goal, mode);
+            if let (true, Some(goal)) = (with_grad, goal) {
+                self.scatter_block::<M>(block, ws, goal, mode);
+            }
+        }
+        if let (true, Some(goal)) = (with_grad, goal) {
+            if goal.entropy != 0.0 {
+                for (g, &p) in ws.grad_const.iter_mut().zip(ws.pt.iter()) {
+                    *g +=
+                        goal.entropy * (-(p + ENTROPY_EPS).log2() - p / ((p + ENTROPY_EPS) * LN_2));
                 }
             }
         }
     }
 
-    /// The gradient on source states of the union that hold no mass: their own
-    /// log-ratio (method §4) plus the scattered sums, which can reach them too.
-    #[allow(clippy::too_many_arguments)]
-    fn empty_cell_gradient(
+    /// Slots of every occupied u of U projected onto each V ⊆ U, and U's marginal
+    /// table by target state.
+    #[inline(always)]
+    fn project(&self, u: usize, ws: &mut Workspace) {
+        let Workspace {
+            reps,
+            cell_slots,
+            proj,
+            tab,
+            marg,
+            ..
+        } = ws;
+        let nv = self.spaces.len() - 1;
+        let occ = reps[u].len();
+        let proj = &mut proj[u];
+        proj.clear();
+        for &v in &self.subsets[u] {
+            proj.extend(reps[u].iter().map(|&c| cell_slots[c as usize * nv + v - 1]));
+        }
+        let w = tab[u].len() / occ.max(1);
+        let marg = &mut marg[u];
+        marg.clear();
+        for t in 0..w {
+            marg.extend(tab[u].iter().skip(t).step_by(w));
+        }
+    }
+
+    /// For the antichains whose union is U, on the occupied states `k0..k1` of U: their
+    /// redundancies (accumulated), each state's own log-ratio term of the gradient, and
+    /// the guarded inverses 1/P(t, W), 1/P(W) the scatter step needs. Block-local arrays
+    /// are laid out by (antichain, target state, state) so that the divisions and
+    /// logarithms run as vectorisable loops over data that stays in cache.
+    #[inline(always)]
+    fn union_block<const M: usize>(
         &self,
-        plan: &Plan,
-        weight: f64,
-        tab: &[Vec<f64>],
-        spread: &[Vec<f64>],
-        pt: &[f64],
-        grad: &mut [f64],
-        row: &mut [f64],
+        u: usize,
+        (k0, k1): (usize, usize),
+        ws: &mut Workspace,
+        goal: Option<&GoalWeights>,
+        mode: Mode,
     ) {
-        let m = pt.len();
+        let antichains = &self.by_union[u];
+        let m = if M == 0 { self.shape.target() } else { M };
         let w = m + 1;
-        let scale = weight / LN_2;
-        let space = &self.spaces[plan.union];
-        let mut d: Digits = [0; MAX_SOURCES];
-        for ui in 0..space.size {
-            if tab[plan.union][ui * w + m] == 0.0 {
-                let g = &mut grad[ui * m..(ui + 1) * m];
-                self.union_row(plan, &d, tab, row);
-                for t in 0..m {
-                    g[t] += weight * guarded_log2(row[t] / (row[m] * pt[t]));
-                }
-                self.union_row(plan, &d, spread, row);
-                for t in 0..m {
-                    g[t] += scale * (row[t] - row[m]);
+        let with_grad = mode != Mode::Terms && goal.is_some();
+        let full_gradient = mode == Mode::Gradient;
+        let Workspace {
+            marg,
+            proj,
+            grad,
+            coef,
+            pt,
+            grad_const,
+            redundancy,
+            rows,
+            logs,
+            local,
+            states,
+            ..
+        } = ws;
+        let occ = states[u].len();
+        let n = k1 - k0;
+        let na = antichains.len();
+        let proj = &proj[u];
+        // 1. The marginal rows of every projection of the block's states, gathered once:
+        //    local[(j·w + t)·n + i] = P_V(t, (u_{k0+i})_V) for V = subsets[U][j].
+        local.clear();
+        for (j, &v) in self.subsets[u].iter().enumerate() {
+            let occ_v = states[v].len();
+            let ix = &proj[j * occ + k0..j * occ + k1];
+            for t in 0..w {
+                let src = &marg[v][t * occ_v..(t + 1) * occ_v];
+                local.extend(ix.iter().map(|&i| src[i as usize]));
+            }
+        }
+        //    Union rows rows[(ai·w + t)·n + i] = P(t, W_α), t = m for P(W_α), as
+        //    combinations of those.
+        rows.clear();
+        rows.resize(na * w * n, 0.0);
+        for (ai, &a) in antichains.iter().enumerate() {
+            for term in &self.plans[a].terms {
+                for t in 0..w {
+                    let src = &local[(term.slot * w + t) * n..(term.slot * w + t + 1) * n];
+                    let dst = &mut rows[(ai * w + t) * n..(ai * w + t + 1) * n];
+                    for (x, y) in dst.iter_mut().zip(src) {
+                        *x += term.coef * y;
+                    }
                 }
             }
-            advance(&mut d, &space.members, self.shape.sources());
+        }
+        // 2. Log-ratios log2 P(t, W)/(P(W)·P(t)); NaN marks those the guard drops.
+        //    P(W) > 0 on occupied states, so its row is replaced by 1/P(W) in place.
+        logs.clear();
+        logs.resize(na * m * n, 0.0);
+        for ai in 0..na {
+            let (ptw_all, pw) = rows[ai * w * n..(ai + 1) * w * n].split_at_mut(m * n);
+            for x in pw.iter_mut() {
+                *x = 1.0 / *x;
+            }
+            for t in 0..m {
+                let ptw = &ptw_all[t * n..(t + 1) * n];
+                let out = &mut logs[(ai * m + t) * n..(ai * m + t + 1) * n];
+                let inv_pt = 1.0 / pt[t];
+                for ((x, a), b) in out.iter_mut().zip(ptw).zip(pw.iter()) {
+                    *x = a * b * inv_pt;
+                }
+            }
+        }
+        fastlog::guarded_log2_in_place(logs, RATIO_FLOOR);
+        // 3. Redundancies; with a gradient, own log-ratios and guarded inverses.
+        for (ai, &a) in antichains.iter().enumerate() {
+            let weight = goal.map_or(0.0, |g| g.redundancy[a]);
+            let grad_here = with_grad && weight != 0.0;
+            if grad_here && k0 == 0 {
+                coef[a].clear();
+                coef[a].resize(2 * m * occ, 0.0);
+            }
+            for t in 0..m {
+                let l = &logs[(ai * m + t) * n..(ai * m + t + 1) * n];
+                let r = &marg[u][t * occ + k0..t * occ + k1];
+                // Branch-free so that the loops vectorise: NaN (guarded) selects 0.
+                redundancy[a] += l
+                    .iter()
+                    .zip(r)
+                    .map(|(l, r)| if l.is_nan() { 0.0 } else { r * l })
+                    .sum::<f64>();
+                if !grad_here {
+                    continue;
+                }
+                let ptw = &rows[(ai * w + t) * n..(ai * w + t + 1) * n];
+                let inv_pw_row = &rows[(ai * w + m) * n..(ai * w + m + 1) * n];
+                let g = &mut grad[u][t * occ + k0..t * occ + k1];
+                let (inv_ptw, inv_pw) = coef[a].split_at_mut(m * occ);
+                let inv_ptw = &mut inv_ptw[t * occ + k0..t * occ + k1];
+                for ((g, x), (l, p)) in g.iter_mut().zip(inv_ptw.iter_mut()).zip(l.iter().zip(ptw))
+                {
+                    let on = !l.is_nan();
+                    *g += if on { weight * l } else { 0.0 };
+                    *x = if on { 1.0 / p } else { 0.0 };
+                }
+                if full_gradient {
+                    let inv_pw = &mut inv_pw[t * occ + k0..t * occ + k1];
+                    for ((x, l), q) in inv_pw.iter_mut().zip(l).zip(inv_pw_row) {
+                        *x = if l.is_nan() { 0.0 } else { *q };
+                    }
+                }
+                let kept: f64 = l
+                    .iter()
+                    .zip(r)
+                    .map(|(l, r)| if l.is_nan() { 0.0 } else { *r })
+                    .sum();
+                if kept > 0.0 {
+                    grad_const[t] -= weight * kept / (pt[t] * LN_2);
+                }
+            }
+        }
+    }
+
+    /// The inclusion–exclusion part of the gradient, for the occupied joint states
+    /// `k0..k1`: at each s, h_α(t, s) = P(t, s)/P(t, W_α) − Σ_t' P(t', s)/P(W_α) (guarded
+    /// terms only) is summed over antichains into one field per subset V and added to
+    /// ∂G/∂P_V at s's projection — whose sum over V at s is then the gradient at s.
+    /// In the θ-difference mode only h(+1) − h(−1) is needed, where the P(W) part cancels.
+    #[inline(always)]
+    fn scatter_block<const M: usize>(
+        &self,
+        (k0, k1): (usize, usize),
+        ws: &mut Workspace,
+        goal: &GoalWeights,
+        mode: Mode,
+    ) {
+        let m = if M == 0 { self.shape.target() } else { M };
+        let full = self.full;
+        let Workspace {
+            states,
+            marg,
+            proj,
+            grad,
+            coef,
+            rows,
+            local,
+            acc,
+            ..
+        } = ws;
+        let occ = states[full].len();
+        let n = k1 - k0;
+        let diff = mode == Mode::ThetaDifference;
+        let width = if diff { 1 } else { m };
+        let proj = &proj[full];
+        let r = |t: usize| &marg[full][t * occ + k0..t * occ + k1];
+        // h[(i·width + t)·n + k] for the i-th weighted antichain.
+        rows.clear();
+        rows.resize(goal.weighted.len() * width * n, 0.0);
+        let parts = if diff { m } else { 2 * m };
+        for (i, &(a, scale)) in goal.weighted.iter().enumerate() {
+            let u = self.plans[a].union;
+            let occ_u = states[u].len();
+            // The guarded inverses of this antichain at each s's projection onto its union.
+            let c = &coef[a];
+            local.clear();
+            let ix = &proj[(u - 1) * occ + k0..(u - 1) * occ + k1];
+            for t in 0..parts {
+                if u == full {
+                    local.extend_from_slice(&c[t * occ + k0..t * occ + k1]);
+                } else {
+                    local.extend(ix.iter().map(|&i| c[t * occ_u + i as usize]));
+                }
+            }
+            let h = &mut rows[i * width * n..(i + 1) * width * n];
+            if diff {
+                for (k, ((x, r0), r1)) in h.iter_mut().zip(r(0)).zip(r(1)).enumerate() {
+                    *x = scale * (r1 * local[n + k] - r0 * local[k]);
+                }
+            } else {
+                acc.clear();
+                acc.resize(n, 0.0);
+                for t in 0..m {
+                    for ((z, r), c) in acc.iter_mut().zip(r(t)).zip(&local[(m + t) * n..]) {
+                        *z += r * c;
+                    }
+                }
+                for t in 0..m {
+                    let ht = &mut h[t * n..(t + 1) * n];
+                    for (k, (x, r)) in ht.iter_mut().zip(r(t)).enumerate() {
+                        *x = scale * (r * local[t * n + k] - acc[k]);
+                    }
+                }
+            }
+        }
+        // For each V: Σ over antichains of coef · h, added at each s's projection onto V.
+        for (j, &v) in self.subsets[full].iter().enumerate() {
+            let occ_v = states[v].len();
+            for t in 0..width {
+                local.clear();
+                local.resize(n, 0.0);
+                for (i, &(a, _)) in goal.weighted.iter().enumerate() {
+                    for term in self.plans[a].terms.iter().filter(|term| term.subset == v) {
+                        let h = &rows[(i * width + t) * n..(i * width + t + 1) * n];
+                        for (x, y) in local.iter_mut().zip(h) {
+                            *x += term.coef * y;
+                        }
+                    }
+                }
+                let target = if diff { 1 } else { t };
+                let g = &mut grad[v][target * occ_v..(target + 1) * occ_v];
+                for (x, &i) in local.iter().zip(&proj[j * occ + k0..j * occ + k1]) {
+                    g[i as usize] += x;
+                }
+            }
         }
     }
 
     fn target_entropy(pt: &[f64]) -> f64 {
-        pt.iter()
-            .filter(|p| **p > 0.0)
-            .map(|p| -p * p.log2())
-            .sum()
+        pt.iter().filter(|p| **p > 0.0).map(|p| -p * p.log2()).sum()
     }
 
     fn write_terms(&self, ws: &Workspace, terms: &mut [f64]) {
@@ -696,27 +953,18 @@ impl Isx {
         }
     }
 
-    /// Returns the workspace to all zeros, touching only what was written.
+    /// Returns the workspace to its empty state, touching only what was written.
     fn clear(&self, ws: &mut Workspace) {
-        let m = self.shape.target();
-        let w = m + 1;
         for v in 1..self.spaces.len() {
-            let dense = ws.grad_dense && ws.grad_used[v];
-            if dense {
-                ws.grad[v].fill(0.0);
+            for &i in &ws.states[v] {
+                ws.slot[v][i as usize] = EMPTY;
             }
-            for &i in &ws.occupied[v] {
-                let i = i as usize;
-                ws.tab[v][i * w..(i + 1) * w].fill(0.0);
-                if ws.grad_used[v] && !dense {
-                    ws.grad[v][i * m..(i + 1) * m].fill(0.0);
-                }
-            }
-            ws.occupied[v].clear();
-            ws.digits[v].clear();
-            ws.grad_used[v] = false;
+            ws.states[v].clear();
+            ws.reps[v].clear();
+            ws.tab[v].clear();
         }
-        ws.grad_dense = false;
+        ws.cells.clear();
+        ws.cell_slots.clear();
         ws.grad_const.fill(0.0);
         ws.pt.fill(0.0);
     }

@@ -2,6 +2,7 @@
 //! (Makkeh, Gutknecht & Wibral 2021), its exact gradient, and the goal G = γ·terms.
 
 pub mod batch;
+pub mod fastlog;
 pub mod isx;
 pub mod joint;
 pub mod lattice;
