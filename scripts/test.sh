@@ -111,9 +111,17 @@ else
     echo "(no tests/e2e/*.mjs)"
 fi
 
+# Every cargo test summary is also kept, to close the log with one total.
+results="$(mktemp -t infomorph-results.XXXXXX)"
+
 stage "wasm-bindgen tests in headless Chromium (cargo test --target wasm32 --test web)"
-cargo test "${WASM[@]}" --test web
+cargo test "${WASM[@]}" --test web 2>&1 | tee -a "$results"
 
 stage "cargo test (native)"
-cargo test
-# No output after this point: cargo test's summary lines close the log.
+cargo test 2>&1 | tee -a "$results"
+stage_done
+
+# One closing line for the whole run (pipefail above already stopped on a failure).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }
+     END { printf "%d passed, %d failed\n", p, f }' "$results"
+rm -f "$results"

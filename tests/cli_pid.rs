@@ -25,18 +25,31 @@ fn pid(args: &[&str], stdin: &str) -> Output {
 const XOR: &str = r#"{"shape":[2,2,2],"p":[0.25,0,0,0.25,0,0.25,0.25,0]}"#;
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
 }
 
 fn numbers(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 #[test]
 fn decomposes_xor_from_stdin() {
     let v = json(&pid(&[], XOR));
-    let names: Vec<&str> = v["names"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    let names: Vec<&str> = v["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
     assert_eq!(names, ["{1}", "{2}", "{1}{2}", "{12}", "H_res"]);
     let l = f64::log2;
     let want = [l(1.5), l(1.5), l(2.0 / 3.0), l(4.0 / 3.0), 0.0];
@@ -87,7 +100,10 @@ fn bad_input_exits_2_with_one_line() {
     let cases = [
         ("not json", vec![]),
         (r#"{"shape":[2,2,2],"p":[0.5,0.5]}"#, vec![]),
-        (r#"{"shape":[2,2,2],"p":[0.5,0.5,0,0,0,0,0.5,-0.5]}"#, vec![]),
+        (
+            r#"{"shape":[2,2,2],"p":[0.5,0.5,0,0,0,0,0.5,-0.5]}"#,
+            vec![],
+        ),
         (r#"{"shape":[2,2,2],"p":[0.5,0.5,0,0,0,0,0,0.1]}"#, vec![]),
         (r#"{"shape":[2,2,2],"p":[1e999,0,0,0,0,0,0,0]}"#, vec![]),
         (r#"{"shape":[2,2,2,2,2,2],"p":[]}"#, vec![]),
