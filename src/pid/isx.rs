@@ -119,7 +119,7 @@ pub struct Pointwise {
 /// Marks an empty slot in the dense index maps.
 const EMPTY: u32 = u32::MAX;
 /// Joint states processed together, so that the per-block arrays stay in cache.
-const BLOCK: usize = 128;
+const BLOCK: usize = 256;
 
 /// Reusable buffers for one table at a time; create one per thread and reuse it so that
 /// the hot loop never allocates once it has seen a table of the size at hand.
