@@ -4,7 +4,11 @@
 //! The science is in `shared/spec/method.md`; module names follow its concepts.
 
 pub mod data;
+pub mod goals;
+pub mod network;
 pub mod pid;
+pub mod rng;
+pub mod tasks;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod cli;

@@ -2,6 +2,7 @@
 //! exits 2 on bad input, so scripts can tell misuse from success.
 
 mod pid;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +21,10 @@ struct Cli {
 enum Command {
     /// Decompose a joint distribution: PID atoms, H_res, I(T;S), H(T) and, with --gamma, ∂G/∂p.
     Pid(pid::PidArgs),
+    /// Train a network (progress bar, or --json per epoch; --out writes the run).
+    Train(train::TrainArgs),
+    /// Time full training steps on random input.
+    Bench(train::BenchArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -34,6 +39,8 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Pid(args) => pid::run(args),
+        Command::Train(args) => train::run_train(args),
+        Command::Bench(args) => train::run_bench(args),
     };
     match result {
         Ok(()) => 0,

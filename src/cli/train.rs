@@ -1,0 +1,279 @@
+//! `infomorph train` and `infomorph bench`: headless runs of the CPU engine.
+
+use crate::network::model::{ModelKind, Network, RunConfig};
+use crate::network::train::{self, EpochMetrics};
+use crate::tasks::{self, TaskData};
+use clap::Args;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Options shared by train and bench; each one given overrides the config file.
+#[derive(Args, Clone, Default)]
+pub struct RunArgs {
+    /// context, lateral, trivariate, trivariate-sparse, random-projection, readout.
+    #[arg(long)]
+    model: Option<String>,
+    /// Hidden goal preset (heuristic, optimized, optimized-alt, four-term).
+    #[arg(long)]
+    goal: Option<String>,
+    /// Custom hidden γ in term order (comma separated); overrides --goal.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    gamma: Option<Vec<f64>>,
+    #[arg(long)]
+    hidden: Option<usize>,
+    #[arg(long)]
+    batch: Option<usize>,
+    #[arg(long)]
+    bins: Option<usize>,
+    /// Sets the data, init and sampling seeds at once.
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long)]
+    data_seed: Option<u64>,
+    #[arg(long)]
+    init_seed: Option<u64>,
+    #[arg(long)]
+    sample_seed: Option<u64>,
+    /// A run configuration (the JSON schema of run files and page URLs).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// mnist10k (embedded), mnist (with --idx) or a toy task.
+    #[arg(long)]
+    task: Option<String>,
+    /// Directory with the four standard MNIST IDX files.
+    #[arg(long)]
+    idx: Option<PathBuf>,
+    /// One JSON object per epoch on stdout instead of a progress bar.
+    #[arg(long)]
+    json: bool,
+    /// Write the whole run (config, metrics, per-neuron atoms, weights) to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Timed training steps (after 3 warm-up steps).
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+fn resolve(args: &RunArgs) -> Result<RunConfig, String> {
+    let mut c = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            serde_json::from_str(&text)
+                .map_err(|e| format!("invalid config {}: {e}", path.display()))?
+        }
+        None => RunConfig::default(),
+    };
+    if let Some(m) = &args.model {
+        c.model = ModelKind::from_name(m)?;
+    }
+    if let Some(g) = &args.goal {
+        c.goal = g.clone();
+        c.gamma = None;
+    }
+    if let Some(g) = &args.gamma {
+        c.gamma = Some(g.clone());
+    }
+    if let Some(v) = args.hidden {
+        c.hidden = v;
+    }
+    if let Some(v) = args.batch {
+        c.batch = v;
+    }
+    if let Some(v) = args.bins {
+        c.bins = v;
+    }
+    if let Some(s) = args.seed {
+        (c.data_seed, c.init_seed, c.sample_seed) = (s, s, s);
+    }
+    c.data_seed = args.data_seed.unwrap_or(c.data_seed);
+    c.init_seed = args.init_seed.unwrap_or(c.init_seed);
+    c.sample_seed = args.sample_seed.unwrap_or(c.sample_seed);
+    c.validate()?;
+    Ok(c)
+}
+
+fn load_task(config: &RunConfig, idx: Option<&PathBuf>) -> Result<TaskData, String> {
+    match (config.task.as_str(), idx) {
+        (_, Some(dir)) => tasks::mnist::mnist_dir(dir, config.data_seed),
+        ("mnist10k", None) => Ok(tasks::mnist::mnist10k(config.data_seed)),
+        ("mnist", None) => Err("task 'mnist' needs --idx DIR with the MNIST IDX files".into()),
+        (name, None) => tasks::toy::by_name(name, config.data_seed).ok_or_else(|| {
+            format!(
+                "unknown task '{name}' (known: mnist10k, mnist, {})",
+                tasks::toy::NAMES.join(", ")
+            )
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct SourceWeights {
+    kind: String,
+    weights: Vec<Vec<f32>>,
+    bias: Vec<f32>,
+}
+
+#[derive(Serialize)]
+struct LayerDump {
+    names: Vec<String>,
+    /// Goal terms of every neuron at the last step.
+    atoms: Vec<Vec<f64>>,
+    sources: Vec<SourceWeights>,
+}
+
+#[derive(Serialize)]
+struct RunFile<'a> {
+    config: &'a RunConfig,
+    metrics: &'a [EpochMetrics],
+    error: Option<String>,
+    hidden: Option<LayerDump>,
+    output: Option<LayerDump>,
+}
+
+fn dump(layer: &crate::network::Layer) -> LayerDump {
+    let n_src = layer.sources.len();
+    LayerDump {
+        names: crate::pid::Lattice::new(n_src).term_names(),
+        atoms: layer
+            .last_terms
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect(),
+        sources: layer
+            .sources
+            .iter()
+            .map(|s| SourceWeights {
+                kind: format!("{:?}", s.config.kind).to_lowercase(),
+                weights: s.weights.rows().into_iter().map(|r| r.to_vec()).collect(),
+                bias: s.bias.to_vec(),
+            })
+            .collect(),
+    }
+}
+
+pub fn run_train(args: TrainArgs) -> Result<(), String> {
+    let mut config = resolve(&args.run)?;
+    if let Some(e) = args.epochs {
+        config.epochs = e;
+    }
+    if let Some(t) = &args.task {
+        config.task = t.clone();
+    }
+    if args.idx.is_some() {
+        config.task = "mnist".into();
+    }
+    let task = load_task(&config, args.idx.as_ref())?;
+    let bar = (!args.json).then(|| {
+        let bar = indicatif::ProgressBar::new(config.epochs as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} epoch {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let result = train::train(&config, &task, |m, _| {
+        if args.json {
+            println!("{}", serde_json::to_string(m).expect("finite metrics"));
+        } else if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "train {:.3} val {:.3} test {:.3} · {:.1} steps/s",
+                m.train_accuracy, m.val_accuracy, m.test_accuracy, m.steps_per_second
+            ));
+            bar.inc(1);
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    let (net, metrics, error): (Option<Network>, Vec<EpochMetrics>, Option<String>) = match result {
+        Ok((net, m)) => (Some(net), m, None),
+        Err((net, m, e)) => (net, m, Some(e.0)),
+    };
+    if let Some(path) = &args.out {
+        let file = RunFile {
+            config: &config,
+            metrics: &metrics,
+            error: error.clone(),
+            hidden: net.as_ref().and_then(|n| n.hidden.as_ref()).map(dump),
+            output: net.as_ref().map(|n| dump(&n.output)),
+        };
+        let text =
+            serde_json::to_string(&file).map_err(|e| format!("cannot encode the run: {e}"))?;
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if !args.json {
+        if let Some(m) = metrics.last() {
+            eprintln!(
+                "epoch {}: train {:.4}, val {:.4}, test {:.4}",
+                m.epoch, m.train_accuracy, m.val_accuracy, m.test_accuracy
+            );
+        }
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+pub fn run_bench(args: BenchArgs) -> Result<(), String> {
+    let config = resolve(&args.run)?;
+    let (dim, classes) = (784, 10);
+    let mut net = Network::new(&config, dim, classes)?;
+    let mut rng = crate::rng::Stream::new(config.data_seed);
+    let x: Vec<f32> = (0..config.batch * dim)
+        .map(|_| rng.normal() as f32)
+        .collect();
+    let y: Vec<u8> = (0..config.batch)
+        .map(|_| rng.below(classes) as u8)
+        .collect();
+    let xv = train::view(&x, dim);
+    for _ in 0..3 {
+        net.train_batch(xv, &y);
+    }
+    let mut times: Vec<f64> = (0..args.steps.max(1))
+        .map(|_| {
+            let start = std::time::Instant::now();
+            net.train_batch(xv, &y);
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let min = times[0];
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"engine": "cpu", "model": config.model.name(), "hidden": config.hidden,
+                "batch": config.batch, "steps": times.len(), "median_ms": median, "min_ms": min})
+        );
+    } else {
+        println!(
+            "{} hidden {} batch {}: median {median:.2} ms per training step (min {min:.2}, {} steps)",
+            config.model.name(),
+            config.hidden,
+            config.batch,
+            times.len()
+        );
+    }
+    Ok(())
+}

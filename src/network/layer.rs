@@ -1,0 +1,377 @@
+//! A layer of infomorphic neurons (method §1, §2, §4): per-source weights, the Graetz or
+//! trivariate activation, stochastic ±1 outputs, binning, the θ-weighted histogram and
+//! I^sx goal of every neuron, the local gradient through θ, and Adam.
+
+use super::adam::Adam;
+use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
+use crate::rng::{counter_key, counter_uniform, Stream};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+
+/// θ is clamped to [ε, 1 − ε] (paper); the clamp passes no gradient.
+pub const THETA_EPS: f32 = 1e-6;
+
+/// How F (r) and the modulating sources (c, l) combine into the activation A.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// A = r · (k1 + (1 − k1) · 2σ(k2 · r · c)), c the second source.
+    Graetz { k1: f32, k2: f32 },
+    /// A = r · ((1 − c1 − c2) + c1 σ(w1 r c) + c2 σ(w2 r l)).
+    Trivariate { c1: f32, c2: f32, w1: f32, w2: f32 },
+}
+
+impl Activation {
+    pub const HIDDEN: Activation = Activation::Graetz { k1: 0.9, k2: 2.0 };
+    pub const OUTPUT: Activation = Activation::Graetz { k1: 1.0, k2: 2.0 };
+    pub const TRIVARIATE: Activation = Activation::Trivariate {
+        c1: 0.1,
+        c2: 0.1,
+        w1: 2.0,
+        w2: 2.0,
+    };
+}
+
+/// How aggregates become histogram bins.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Binning {
+    /// Equal bins on [lo, hi]; values outside go to the edge bins.
+    Fixed { lo: f32, hi: f32 },
+    /// Each source divided by its largest |value| in the batch (per neuron), then [−1, 1].
+    MaxAbs,
+}
+
+/// The role of an input class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    Feedforward,
+    Context,
+    Lateral,
+}
+
+/// How a source's weights are set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wiring {
+    /// All-to-all, learned.
+    Dense,
+    /// Fixed identity weights (the output layer's label context): only the bias learns.
+    Identity,
+    /// Lateral: no self-connection; with `Some(k)` only k random inputs per neuron.
+    Lateral(Option<usize>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceConfig {
+    pub kind: SourceKind,
+    pub dim: usize,
+    pub wiring: Wiring,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerConfig {
+    pub neurons: usize,
+    /// In PID order: F first, then C and/or L.
+    pub sources: Vec<SourceConfig>,
+    pub activation: Activation,
+    pub binning: Binning,
+    pub bins: usize,
+    pub goal: Vec<f64>,
+    pub lr: f64,
+    pub weight_decay: f64,
+}
+
+/// One input class of a layer: weights (neurons × dim), bias, optional mask.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub config: SourceConfig,
+    pub weights: Array2<f32>,
+    pub bias: Array1<f32>,
+    mask: Option<Array2<f32>>,
+    adam_w: Adam,
+    adam_b: Adam,
+}
+
+/// What a forward pass produced for one batch.
+#[derive(Clone, Debug)]
+pub struct Forward {
+    /// Aggregates per source, batch × neurons.
+    pub aggregates: Vec<Array2<f32>>,
+    /// Activation A and θ = P(Y = +1), batch × neurons.
+    pub activation: Array2<f32>,
+    pub theta: Array2<f32>,
+}
+
+/// Buffers for the learning step, kept between steps.
+struct Scratch {
+    bins: Vec<Digits>,
+    theta: Vec<f64>,
+    dtheta: Vec<f64>,
+}
+
+pub struct Layer {
+    pub config: LayerConfig,
+    pub sources: Vec<Source>,
+    /// Goal terms of every neuron at the last learning step (neurons × terms).
+    pub last_terms: Array2<f64>,
+    batch: NeuronBatch,
+    goal: GoalWeights,
+    scratch: Scratch,
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Source {
+    fn new(config: &SourceConfig, neurons: usize, lr: f64, wd: f64, rng: &mut Stream) -> Self {
+        let dim = config.dim;
+        let bound = 1.0 / (dim.max(1) as f64).sqrt();
+        let mut weights =
+            Array2::from_shape_fn((neurons, dim), |_| rng.uniform(-bound, bound) as f32);
+        let bias = Array1::from_shape_fn(neurons, |_| rng.uniform(-bound, bound) as f32);
+        let mask = match config.wiring {
+            Wiring::Dense => None,
+            Wiring::Identity => {
+                weights =
+                    Array2::from_shape_fn((neurons, dim), |(i, j)| if i == j { 1.0 } else { 0.0 });
+                None
+            }
+            Wiring::Lateral(k) => {
+                let mut mask =
+                    Array2::from_shape_fn((neurons, dim), |(i, j)| if i == j { 0.0 } else { 1.0 });
+                if let Some(k) = k.filter(|&k| k + 1 < dim) {
+                    for i in 0..neurons {
+                        let mut others: Vec<usize> = (0..dim).filter(|&j| j != i).collect();
+                        rng.shuffle(&mut others);
+                        for &j in &others[k..] {
+                            mask[[i, j]] = 0.0;
+                        }
+                    }
+                }
+                weights *= &mask;
+                Some(mask)
+            }
+        };
+        let learn_w = config.wiring != Wiring::Identity;
+        Source {
+            config: config.clone(),
+            adam_w: Adam::new(if learn_w { neurons * dim } else { 0 }, lr, wd),
+            adam_b: Adam::new(neurons, lr, wd),
+            weights,
+            bias,
+            mask,
+        }
+    }
+
+    /// x · Wᵀ + b for a batch × dim input.
+    fn aggregate(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        let mut a = x.dot(&self.weights.t());
+        a += &self.bias;
+        a
+    }
+}
+
+impl Layer {
+    pub fn new(config: LayerConfig, init_seed: u64) -> Result<Self, String> {
+        let n_src = config.sources.len();
+        let expected = match config.activation {
+            Activation::Graetz { .. } => 2,
+            Activation::Trivariate { .. } => 3,
+        };
+        if n_src != expected {
+            return Err(format!(
+                "this activation needs {expected} sources, got {n_src}"
+            ));
+        }
+        if config.neurons == 0 {
+            return Err("a layer needs at least one neuron".into());
+        }
+        if !(2..=1000).contains(&config.bins) {
+            return Err(format!("bins must be 2 to 1000, got {}", config.bins));
+        }
+        let isx = Isx::new(JointShape::new(&vec![config.bins; n_src], 2).map_err(|e| e.0)?);
+        let goal = isx.goal_weights(&config.goal).map_err(|e| e.0)?;
+        let mut rng = Stream::new(init_seed);
+        let sources = config
+            .sources
+            .iter()
+            .map(|s| Source::new(s, config.neurons, config.lr, config.weight_decay, &mut rng))
+            .collect();
+        Ok(Layer {
+            sources,
+            last_terms: Array2::zeros((0, 0)),
+            batch: NeuronBatch::new(isx),
+            goal,
+            scratch: Scratch {
+                bins: Vec::new(),
+                theta: Vec::new(),
+                dtheta: Vec::new(),
+            },
+            config,
+        })
+    }
+
+    pub fn neurons(&self) -> usize {
+        self.config.neurons
+    }
+
+    pub fn term_count(&self) -> usize {
+        self.goal.gamma().len()
+    }
+
+    /// Aggregates, activation and θ for inputs given per source (batch × dim each).
+    pub fn forward(&self, inputs: &[ArrayView2<f32>]) -> Forward {
+        let aggregates: Vec<Array2<f32>> = self
+            .sources
+            .iter()
+            .zip(inputs)
+            .map(|(s, x)| s.aggregate(*x))
+            .collect();
+        let r = &aggregates[0];
+        let activation = match self.config.activation {
+            Activation::Graetz { k1, k2 } => Zip::from(r)
+                .and(&aggregates[1])
+                .map_collect(|&r, &c| r * (k1 + (1.0 - k1) * 2.0 * sigmoid(k2 * r * c))),
+            Activation::Trivariate { c1, c2, w1, w2 } => Zip::from(r)
+                .and(&aggregates[1])
+                .and(&aggregates[2])
+                .map_collect(|&r, &c, &l| {
+                    r * ((1.0 - c1 - c2) + c1 * sigmoid(w1 * r * c) + c2 * sigmoid(w2 * r * l))
+                }),
+        };
+        let theta = activation.mapv(|a| sigmoid(a).clamp(THETA_EPS, 1.0 - THETA_EPS));
+        Forward {
+            aggregates,
+            activation,
+            theta,
+        }
+    }
+
+    /// Stochastic outputs ±1 with P(+1) = θ, from the counter-based generator.
+    pub fn sample(theta: &Array2<f32>, seed: u64, stream: u32, step: u32) -> Array2<f32> {
+        let key = counter_key(seed, stream, step);
+        Array2::from_shape_fn(theta.dim(), |(b, n)| {
+            if counter_uniform(key, b as u32, n as u32) < theta[[b, n]] {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+    }
+
+    /// Bins every neuron's sources for this batch, neuron-major, into `bins`.
+    fn bin(&self, aggregates: &[Array2<f32>], bins: &mut Vec<Digits>) {
+        let (batch, neurons) = aggregates[0].dim();
+        let k = self.config.bins;
+        bins.clear();
+        bins.resize(batch * neurons, [0; 4]);
+        for (s, agg) in aggregates.iter().enumerate() {
+            for n in 0..neurons {
+                let column = agg.column(n);
+                let (lo, hi, scale) = match self.config.binning {
+                    Binning::Fixed { lo, hi } => (lo, hi, 1.0),
+                    Binning::MaxAbs => {
+                        let m = column.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                        (-1.0, 1.0, if m > 0.0 { 1.0 / m } else { 0.0 })
+                    }
+                };
+                let per_unit = k as f32 / (hi - lo);
+                for (b, &v) in column.iter().enumerate() {
+                    let i = ((v * scale - lo) * per_unit).floor();
+                    bins[n * batch + b][s] = i.clamp(0.0, (k - 1) as f32) as u16;
+                }
+            }
+        }
+    }
+
+    /// One local learning step on a batch: the goal of every neuron, its gradient
+    /// through θ to weights and biases, and an Adam update. Returns the goal terms,
+    /// neurons × terms.
+    pub fn learn(&mut self, inputs: &[ArrayView2<f32>], fwd: &Forward) -> Array2<f64> {
+        let (batch, neurons) = fwd.theta.dim();
+        let terms = self.term_count();
+        let mut bins = std::mem::take(&mut self.scratch.bins);
+        self.bin(&fwd.aggregates, &mut bins);
+        let sc = &mut self.scratch;
+        sc.theta.clear();
+        sc.theta.extend(fwd.theta.t().iter().map(|&t| t as f64));
+        sc.dtheta.clear();
+        sc.dtheta.resize(batch * neurons, 0.0);
+        let mut out = Array2::zeros((neurons, terms));
+        self.batch.goal_from_samples(
+            &bins,
+            &sc.theta,
+            &self.goal,
+            out.as_slice_mut().expect("standard layout"),
+            &mut sc.dtheta,
+        );
+        self.scratch.bins = bins;
+        // dLoss/dA with loss = −Σ G; the clamp passes no gradient.
+        let d_a = Array2::from_shape_fn((batch, neurons), |(b, n)| {
+            let th = fwd.theta[[b, n]];
+            if th <= THETA_EPS || th >= 1.0 - THETA_EPS {
+                0.0
+            } else {
+                -(self.scratch.dtheta[n * batch + b] as f32) * th * (1.0 - th)
+            }
+        });
+        let grads = self.activation_gradients(&fwd.aggregates, &d_a);
+        for ((source, grad), x) in self.sources.iter_mut().zip(&grads).zip(inputs) {
+            let learn_w = source.config.wiring != Wiring::Identity;
+            if learn_w {
+                let mut gw = grad.t().dot(x);
+                if let Some(mask) = &source.mask {
+                    gw *= mask;
+                }
+                source.adam_w.step(
+                    source.weights.as_slice_mut().unwrap(),
+                    gw.as_slice().unwrap(),
+                );
+            }
+            let gb = grad.sum_axis(Axis(0));
+            source
+                .adam_b
+                .step(source.bias.as_slice_mut().unwrap(), gb.as_slice().unwrap());
+        }
+        out
+    }
+
+    /// dLoss/d(aggregate) per source from dLoss/dA.
+    fn activation_gradients(&self, agg: &[Array2<f32>], d_a: &Array2<f32>) -> Vec<Array2<f32>> {
+        let r = &agg[0];
+        match self.config.activation {
+            Activation::Graetz { k1, k2 } => {
+                let c = &agg[1];
+                let mut dr = Array2::zeros(r.dim());
+                let mut dc = Array2::zeros(r.dim());
+                Zip::from(&mut dr)
+                    .and(&mut dc)
+                    .and(r)
+                    .and(c)
+                    .and(d_a)
+                    .for_each(|dr, dc, &r, &c, &g| {
+                        let s = sigmoid(k2 * r * c);
+                        let ds = 2.0 * (1.0 - k1) * s * (1.0 - s) * k2;
+                        *dr = g * (k1 + (1.0 - k1) * 2.0 * s + r * ds * c);
+                        *dc = g * r * ds * r;
+                    });
+                vec![dr, dc]
+            }
+            Activation::Trivariate { c1, c2, w1, w2 } => {
+                let (c, l) = (&agg[1], &agg[2]);
+                let mut dr = Array2::zeros(r.dim());
+                let mut dc = Array2::zeros(r.dim());
+                let mut dl = Array2::zeros(r.dim());
+                Zip::indexed(&mut dr).for_each(|(b, n), dr| {
+                    let (rv, cv, lv, g) = (r[[b, n]], c[[b, n]], l[[b, n]], d_a[[b, n]]);
+                    let s1 = sigmoid(w1 * rv * cv);
+                    let s2 = sigmoid(w2 * rv * lv);
+                    let d1 = c1 * s1 * (1.0 - s1) * w1;
+                    let d2 = c2 * s2 * (1.0 - s2) * w2;
+                    *dr = g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
+                    dc[[b, n]] = g * rv * d1 * rv;
+                    dl[[b, n]] = g * rv * d2 * rv;
+                });
+                vec![dr, dc, dl]
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Infomorphic networks on the CPU: layers, the paper's models, Adam, and training.
+
+pub mod adam;
+pub mod layer;
+pub mod model;
+pub mod train;
+
+pub use layer::{Activation, Binning, Layer, LayerConfig};
+pub use model::{ModelKind, Network, RunConfig};
