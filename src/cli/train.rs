@@ -205,10 +205,11 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
     if let Some(bar) = &bar {
         bar.finish();
     }
-    let (net, metrics, error): (Option<Network>, Vec<EpochMetrics>, Option<String>) = match result {
-        Ok((net, m)) => (Some(net), m, None),
-        Err((net, m, e)) => (net, m, Some(e.0)),
-    };
+    let train::Run {
+        network: net,
+        metrics,
+        error,
+    } = result;
     if let Some(path) = &args.out {
         let file = RunFile {
             config: &config,

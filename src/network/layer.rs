@@ -219,12 +219,32 @@ impl Layer {
 
     /// Aggregates, activation and θ for inputs given per source (batch × dim each).
     pub fn forward(&self, inputs: &[ArrayView2<f32>]) -> Forward {
-        let aggregates: Vec<Array2<f32>> = self
-            .sources
+        self.forward_from(self.aggregates(inputs))
+    }
+
+    /// x_s · W_sᵀ + b_s for every source.
+    pub fn aggregates(&self, inputs: &[ArrayView2<f32>]) -> Vec<Array2<f32>> {
+        self.sources
             .iter()
             .zip(inputs)
             .map(|(s, x)| s.aggregate(*x))
-            .collect();
+            .collect()
+    }
+
+    /// The aggregate of one source only (the lateral one changes between recurrent
+    /// steps while F and C stay the same).
+    pub fn aggregate(&self, source: usize, x: ArrayView2<f32>) -> Array2<f32> {
+        self.sources[source].aggregate(x)
+    }
+
+    /// The bias of a source broadcast over a batch: its aggregate for an all-zero input.
+    pub fn bias_aggregate(&self, source: usize, batch: usize) -> Array2<f32> {
+        let b = &self.sources[source].bias;
+        Array2::from_shape_fn((batch, b.len()), |(_, n)| b[n])
+    }
+
+    /// Activation and θ from given aggregates.
+    pub fn forward_from(&self, aggregates: Vec<Array2<f32>>) -> Forward {
         let r = &aggregates[0];
         let activation = match self.config.activation {
             Activation::Graetz { k1, k2 } => Zip::from(r)
@@ -331,6 +351,7 @@ impl Layer {
                 .adam_b
                 .step(source.bias.as_slice_mut().unwrap(), gb.as_slice().unwrap());
         }
+        self.last_terms.clone_from(&out);
         out
     }
 
@@ -373,5 +394,132 @@ impl Layer {
                 vec![dr, dc, dl]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn layer(activation: Activation, sources: usize) -> Layer {
+        let src = |kind| SourceConfig {
+            kind,
+            dim: 3,
+            wiring: Wiring::Dense,
+        };
+        let kinds = [
+            SourceKind::Feedforward,
+            SourceKind::Context,
+            SourceKind::Lateral,
+        ];
+        Layer::new(
+            LayerConfig {
+                neurons: 2,
+                sources: kinds[..sources].iter().map(|&k| src(k)).collect(),
+                activation,
+                binning: Binning::MaxAbs,
+                bins: 5,
+                goal: vec![0.0; if sources == 3 { 19 } else { 5 }],
+                lr: 0.0,
+                weight_decay: 0.0,
+            },
+            1,
+        )
+        .unwrap()
+    }
+
+    /// dA/d(aggregate) against central differences of the activation itself.
+    #[test]
+    fn activation_gradients_match_finite_differences() {
+        for (activation, n_src) in [
+            (Activation::HIDDEN, 2),
+            (Activation::Graetz { k1: 0.5, k2: 3.0 }, 2),
+            (Activation::TRIVARIATE, 3),
+            (
+                Activation::Trivariate {
+                    c1: 0.3,
+                    c2: 0.2,
+                    w1: 1.5,
+                    w2: 0.7,
+                },
+                3,
+            ),
+        ] {
+            let l = layer(activation, n_src);
+            let values = [-1.7f32, -0.4, 0.3, 1.1, 2.2];
+            for (i, &r) in values.iter().enumerate() {
+                let agg: Vec<Array2<f32>> = (0..n_src)
+                    .map(|s| {
+                        let v = if s == 0 {
+                            r
+                        } else {
+                            values[(i + s * 2) % values.len()]
+                        };
+                        Array2::from_elem((1, 1), v)
+                    })
+                    .collect();
+                let grads = l.activation_gradients(&agg, &Array2::from_elem((1, 1), 1.0));
+                for s in 0..n_src {
+                    let h = 1e-2f32;
+                    let mut up = agg.clone();
+                    up[s][[0, 0]] += h;
+                    let mut down = agg.clone();
+                    down[s][[0, 0]] -= h;
+                    let fd = (l.forward_from(up).activation[[0, 0]]
+                        - l.forward_from(down).activation[[0, 0]])
+                        / (2.0 * h);
+                    let got = grads[s][[0, 0]];
+                    assert!(
+                        (fd - got).abs() < 2e-3 * (1.0 + got.abs()),
+                        "{activation:?} source {s} at r={r}: {got} vs {fd}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lateral_mask_has_no_self_connection_and_k_inputs() {
+        let config = SourceConfig {
+            kind: SourceKind::Lateral,
+            dim: 10,
+            wiring: Wiring::Lateral(Some(3)),
+        };
+        let s = Source::new(&config, 10, 0.1, 0.0, &mut Stream::new(4));
+        let mask = s.mask.as_ref().unwrap();
+        for i in 0..10 {
+            assert_eq!(mask[[i, i]], 0.0);
+            assert_eq!(mask.row(i).sum(), 3.0);
+            for j in 0..10 {
+                if mask[[i, j]] == 0.0 {
+                    assert_eq!(s.weights[[i, j]], 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn binning_edges() {
+        let mut l = layer(Activation::HIDDEN, 2);
+        l.config.binning = Binning::Fixed {
+            lo: -20.0,
+            hi: 20.0,
+        };
+        l.config.bins = 20;
+        let agg = vec![
+            Array2::from_shape_vec((4, 1), vec![-25.0, -20.0, 0.0, 19.999]).unwrap(),
+            Array2::from_shape_vec((4, 1), vec![20.0, 1.9, 2.0, 100.0]).unwrap(),
+        ];
+        let mut bins = Vec::new();
+        l.bin(&agg, &mut bins);
+        let f: Vec<u16> = bins.iter().map(|d| d[0]).collect();
+        let c: Vec<u16> = bins.iter().map(|d| d[1]).collect();
+        assert_eq!(f, [0, 0, 10, 19]);
+        assert_eq!(c, [19, 10, 11, 19]);
+        l.config.binning = Binning::MaxAbs;
+        l.bin(&agg, &mut bins);
+        let f: Vec<u16> = bins.iter().map(|d| d[0]).collect();
+        assert_eq!(f, [0, 2, 10, 17]);
     }
 }

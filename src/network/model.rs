@@ -131,7 +131,46 @@ impl Default for RunConfig {
     }
 }
 
+/// Largest estimated footprint a network may have: most of this machine kind's 24 GiB
+/// natively, what a browser tab can address on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub const MEMORY_LIMIT_BYTES: f64 = 16.0 * (1u64 << 30) as f64;
+#[cfg(target_arch = "wasm32")]
+pub const MEMORY_LIMIT_BYTES: f64 = 2.0 * (1u64 << 30) as f64;
+
 impl RunConfig {
+    /// Rough peak memory of the network and one training step: parameters with their
+    /// gradients and Adam moments, the per-batch arrays of the hidden layer, and the
+    /// lateral masks.
+    pub fn estimated_bytes(&self, input_dim: usize, classes: usize) -> f64 {
+        let n = if self.model == ModelKind::Readout {
+            0.0
+        } else {
+            self.hidden as f64
+        };
+        let lateral = if self.model.has_lateral() { n * n } else { 0.0 };
+        let out_in = if n > 0.0 { n } else { input_dim as f64 };
+        let params =
+            n * (input_dim + classes) as f64 + lateral + classes as f64 * (out_in + classes as f64);
+        let per_sample = n.max(classes as f64) * (16.0 * 4.0 + 3.0 * 8.0);
+        (params + lateral) * 4.0 * 4.0 + self.batch as f64 * per_sample
+    }
+
+    /// Refuses sizes whose estimated footprint exceeds [`MEMORY_LIMIT_BYTES`].
+    pub fn check_memory(&self, input_dim: usize, classes: usize) -> Result<(), String> {
+        let bytes = self.estimated_bytes(input_dim, classes);
+        if bytes > MEMORY_LIMIT_BYTES {
+            return Err(format!(
+                "hidden {} with batch {} needs about {:.1} GB, more than the {:.0} GB this engine allows",
+                self.hidden,
+                self.batch,
+                bytes / 1e9,
+                MEMORY_LIMIT_BYTES / 1e9
+            ));
+        }
+        Ok(())
+    }
+
     /// The hidden layer's γ: the custom vector, or the named preset.
     pub fn hidden_gamma(&self) -> Result<Option<Vec<f64>>, String> {
         let Some(family) = self.model.goal_family() else {
@@ -163,12 +202,6 @@ impl RunConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.model != ModelKind::Readout && self.hidden == 0 {
             return Err("hidden size must be at least 1".into());
-        }
-        if self.hidden > 100_000 {
-            return Err(format!(
-                "hidden size {} is beyond what fits in memory here",
-                self.hidden
-            ));
         }
         if self.batch == 0 {
             return Err("batch size must be at least 1".into());
@@ -227,6 +260,7 @@ fn one_hot(labels: &[u8], classes: usize) -> Array2<f32> {
 impl Network {
     pub fn new(config: &RunConfig, input_dim: usize, classes: usize) -> Result<Self, String> {
         config.validate()?;
+        config.check_memory(input_dim, classes)?;
         let n = config.hidden;
         let kind = config.model;
         let hidden = match config.hidden_gamma()? {
@@ -334,7 +368,6 @@ impl Network {
         let kind = self.config.model;
         let seed = self.config.sample_seed;
         let layer = self.hidden.as_mut().expect("model has a hidden layer");
-        let n = layer.neurons();
         let batch = x.nrows();
         let mut inputs: Vec<ArrayView2<f32>> = vec![x];
         if kind.has_label_context() {
@@ -350,14 +383,19 @@ impl Network {
             y
         };
         let fwd = if kind.has_lateral() {
-            let zeros = Array2::zeros((batch, n));
-            let mut first = inputs.clone();
-            first.push(zeros.view());
-            let y1 = sample(&layer.forward(&first).theta, streams.0);
-            let mut second = inputs.clone();
-            second.push(y1.view());
-            let fwd = layer.forward(&second);
-            let terms = learn.then(|| mean_rows(&layer.learn(&second, &fwd)));
+            // Step 1 with lateral input 0, step 2 with step 1's outputs; F and C
+            // aggregates are the same in both steps.
+            let lateral = inputs.len();
+            let mut aggregates = layer.aggregates(&inputs);
+            aggregates.push(layer.bias_aggregate(lateral, batch));
+            let y1 = sample(&layer.forward_from(aggregates.clone()).theta, streams.0);
+            aggregates[lateral] = layer.aggregate(lateral, y1.view());
+            let fwd = layer.forward_from(aggregates);
+            let terms = learn.then(|| {
+                let mut second = inputs.clone();
+                second.push(y1.view());
+                mean_rows(&layer.learn(&second, &fwd))
+            });
             return (sample(&fwd.theta, streams.1), terms);
         } else {
             layer.forward(&inputs)

@@ -114,22 +114,44 @@ pub fn evaluate(net: &mut Network, task: &TaskData, epoch: usize) -> (f64, f64, 
     )
 }
 
+/// A finished or stopped run: the network as it ended (none if it could not be built),
+/// the metrics of every completed epoch, and why it stopped early, if it did.
+pub struct Run {
+    pub network: Option<Network>,
+    pub metrics: Vec<EpochMetrics>,
+    pub error: Option<String>,
+}
+
 /// Trains for `config.epochs` epochs, calling `on_epoch` after each; stops at the first
-/// non-finite number with the metrics gathered so far.
+/// non-finite number, keeping the metrics gathered so far.
 pub fn train(
     config: &RunConfig,
     task: &TaskData,
     mut on_epoch: impl FnMut(&EpochMetrics, &Network),
-) -> Result<(Network, Vec<EpochMetrics>), (Option<Network>, Vec<EpochMetrics>, TrainError)> {
-    let mut net = Network::new(config, task.dim, task.classes)
-        .map_err(|e| (None, Vec::new(), TrainError(e)))?;
-    let mut history = Vec::new();
+) -> Run {
+    let mut net = match Network::new(config, task.dim, task.classes) {
+        Ok(net) => net,
+        Err(e) => {
+            return Run {
+                network: None,
+                metrics: Vec::new(),
+                error: Some(e),
+            }
+        }
+    };
+    let mut metrics = Vec::new();
     for epoch in 1..=config.epochs {
         let start = now();
         let before = net.steps();
         let (hidden_atoms, output_atoms) = match train_epoch(&mut net, task, epoch) {
             Ok(t) => t,
-            Err(e) => return Err((Some(net), history, e)),
+            Err(e) => {
+                return Run {
+                    network: Some(net),
+                    metrics,
+                    error: Some(e.0),
+                }
+            }
         };
         let seconds = now() - start;
         let steps = net.steps() - before;
@@ -146,9 +168,13 @@ pub fn train(
             steps_per_second: steps as f64 / seconds.max(1e-9),
         };
         on_epoch(&m, &net);
-        history.push(m);
+        metrics.push(m);
     }
-    Ok((net, history))
+    Run {
+        network: Some(net),
+        metrics,
+        error: None,
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
