@@ -84,9 +84,9 @@ pub struct Source {
     pub config: SourceConfig,
     pub weights: Array2<f32>,
     pub bias: Array1<f32>,
-    mask: Option<Array2<f32>>,
-    adam_w: Adam,
-    adam_b: Adam,
+    pub(crate) mask: Option<Array2<f32>>,
+    pub(crate) adam_w: Adam,
+    pub(crate) adam_b: Adam,
 }
 
 /// What a forward pass produced for one batch.
@@ -356,7 +356,11 @@ impl Layer {
     }
 
     /// dLoss/d(aggregate) per source from dLoss/dA.
-    fn activation_gradients(&self, agg: &[Array2<f32>], d_a: &Array2<f32>) -> Vec<Array2<f32>> {
+    pub(crate) fn activation_gradients(
+        &self,
+        agg: &[Array2<f32>],
+        d_a: &Array2<f32>,
+    ) -> Vec<Array2<f32>> {
         let r = &agg[0];
         match self.config.activation {
             Activation::Graetz { k1, k2 } => {

@@ -1,6 +1,7 @@
 //! Infomorphic networks on the CPU: layers, the paper's models, Adam, and training.
 
 pub mod adam;
+pub mod backprop;
 pub mod layer;
 pub mod model;
 pub mod train;

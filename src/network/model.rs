@@ -27,16 +27,20 @@ pub enum ModelKind {
     RandomProjection,
     /// No hidden layer.
     Readout,
+    /// The trivariate architecture trained end to end by backpropagation (baseline):
+    /// {0, 1} outputs with a surrogate gradient, softmax cross-entropy on the output θ.
+    Backprop,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Context,
         ModelKind::Lateral,
         ModelKind::Trivariate,
         ModelKind::TrivariateSparse,
         ModelKind::RandomProjection,
         ModelKind::Readout,
+        ModelKind::Backprop,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +51,7 @@ impl ModelKind {
             ModelKind::TrivariateSparse => "trivariate-sparse",
             ModelKind::RandomProjection => "random-projection",
             ModelKind::Readout => "readout",
+            ModelKind::Backprop => "backprop",
         }
     }
 
@@ -66,14 +71,17 @@ impl ModelKind {
             ModelKind::Context | ModelKind::RandomProjection => Some(GoalFamily::Context),
             ModelKind::Lateral => Some(GoalFamily::Lateral),
             ModelKind::Trivariate | ModelKind::TrivariateSparse => Some(GoalFamily::Trivariate),
-            ModelKind::Readout => None,
+            ModelKind::Readout | ModelKind::Backprop => None,
         }
     }
 
-    fn has_lateral(self) -> bool {
+    pub(crate) fn has_lateral(self) -> bool {
         matches!(
             self,
-            ModelKind::Lateral | ModelKind::Trivariate | ModelKind::TrivariateSparse
+            ModelKind::Lateral
+                | ModelKind::Trivariate
+                | ModelKind::TrivariateSparse
+                | ModelKind::Backprop
         )
     }
 
@@ -103,6 +111,8 @@ pub struct RunConfig {
     pub weight_decay_output: f64,
     /// Lateral inputs per neuron of the sparse model.
     pub sparse_k: usize,
+    /// Learning rate of the backprop baseline (one Adam over all parameters).
+    pub lr_backprop: f64,
     pub data_seed: u64,
     pub init_seed: u64,
     pub sample_seed: u64,
@@ -124,6 +134,7 @@ impl Default for RunConfig {
             lr_output: 0.003,
             weight_decay_output: 1.5e-4,
             sparse_k: 100,
+            lr_backprop: 0.001,
             data_seed: 0,
             init_seed: 0,
             sample_seed: 0,
@@ -232,7 +243,7 @@ pub struct Network {
     pub hidden: Option<Layer>,
     pub output: Layer,
     pub classes: usize,
-    step: u32,
+    pub(crate) step: u32,
 }
 
 /// Mean goal terms over the neurons of each layer for one step.
@@ -249,7 +260,7 @@ fn mean_rows(terms: &Array2<f64>) -> Vec<f64> {
         .unwrap_or_default()
 }
 
-fn one_hot(labels: &[u8], classes: usize) -> Array2<f32> {
+pub(crate) fn one_hot(labels: &[u8], classes: usize) -> Array2<f32> {
     let mut out = Array2::zeros((labels.len(), classes));
     for (b, &y) in labels.iter().enumerate() {
         out[[b, y as usize]] = 1.0;
@@ -263,7 +274,24 @@ impl Network {
         config.check_memory(input_dim, classes)?;
         let n = config.hidden;
         let kind = config.model;
-        let hidden = match config.hidden_gamma()? {
+        let backprop = kind == ModelKind::Backprop;
+        let hidden_goal = match config.hidden_gamma()? {
+            Some(goal) => Some(goal),
+            // The baseline has the trivariate architecture but no local goal.
+            None if backprop => Some(vec![0.0; 19]),
+            None => None,
+        };
+        let (lr_hidden, wd_hidden, lr_output, wd_output) = if backprop {
+            (config.lr_backprop, 0.0, config.lr_backprop, 0.0)
+        } else {
+            (
+                config.lr_hidden,
+                config.weight_decay_hidden,
+                config.lr_output,
+                config.weight_decay_output,
+            )
+        };
+        let hidden = match hidden_goal {
             None => None,
             Some(goal) => {
                 let mut sources = vec![SourceConfig {
@@ -307,8 +335,8 @@ impl Network {
                         },
                         bins: config.bins,
                         goal,
-                        lr: if frozen { 0.0 } else { config.lr_hidden },
-                        weight_decay: config.weight_decay_hidden,
+                        lr: if frozen { 0.0 } else { lr_hidden },
+                        weight_decay: wd_hidden,
                     },
                     config.init_seed,
                 )?)
@@ -334,8 +362,8 @@ impl Network {
                 binning: Binning::MaxAbs,
                 bins: config.bins,
                 goal: goals::OUTPUT.to_vec(),
-                lr: config.lr_output,
-                weight_decay: config.weight_decay_output,
+                lr: lr_output,
+                weight_decay: wd_output,
             },
             config.init_seed.wrapping_add(0x9E37_79B9_7F4A_7C15),
         )?;
@@ -367,6 +395,12 @@ impl Network {
     ) -> (Array2<f32>, Option<Vec<f64>>) {
         let kind = self.config.model;
         let seed = self.config.sample_seed;
+        // The backprop baseline's units output {0, 1}; infomorphic units ±1.
+        let low = if kind == ModelKind::Backprop {
+            0.0
+        } else {
+            -1.0
+        };
         let layer = self.hidden.as_mut().expect("model has a hidden layer");
         let batch = x.nrows();
         let mut inputs: Vec<ArrayView2<f32>> = vec![x];
@@ -378,7 +412,7 @@ impl Network {
             let key = crate::rng::counter_key(seed, stream, step);
             for ((b, j), v) in y.indexed_iter_mut() {
                 let u = crate::rng::counter_uniform(key, offset + b as u32, j as u32);
-                *v = if u < theta[[b, j]] { 1.0 } else { -1.0 };
+                *v = if u < theta[[b, j]] { 1.0 } else { low };
             }
             y
         };
@@ -412,6 +446,9 @@ impl Network {
 
     /// One training step on a batch; returns the mean goal terms of each layer.
     pub fn train_batch(&mut self, x: ArrayView2<f32>, labels: &[u8]) -> StepTerms {
+        if self.config.model == ModelKind::Backprop {
+            return self.backprop_step(x, labels);
+        }
         let context = one_hot(labels, self.classes);
         let step = self.step;
         let (features, hidden_terms) = if self.hidden.is_some() {
@@ -473,8 +510,9 @@ impl Network {
         }
         let mut theta = self.predict_theta(x, eval_step);
         let means = theta.mean_axis(Axis(0)).expect("non-empty");
+        let local = self.config.model != ModelKind::Backprop;
         for (j, &m) in means.iter().enumerate() {
-            if m >= 0.5 {
+            if local && m >= 0.5 {
                 theta.column_mut(j).mapv_inplace(|t| 1.0 - t);
             }
         }
