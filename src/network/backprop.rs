@@ -3,23 +3,13 @@
 //! surrogate gradient σ'(A) through the sampling, the output θ used as logits of a
 //! softmax cross-entropy with the label, and one Adam over all parameters.
 
-use super::layer::Layer;
+use super::layer::{sample, Layer};
 use super::model::{one_hot, Network, StepTerms};
-use crate::rng::{counter_key, counter_uniform};
+use crate::rng::counter_key;
 use ndarray::{Array2, ArrayView2, Axis};
 
 const STREAM_FIRST: u32 = 21;
 const STREAM_SECOND: u32 = 22;
-
-fn sample01(theta: &Array2<f32>, key: u32) -> Array2<f32> {
-    Array2::from_shape_fn(theta.dim(), |(b, n)| {
-        if counter_uniform(key, b as u32, n as u32) < theta[[b, n]] {
-            1.0
-        } else {
-            0.0
-        }
-    })
-}
 
 /// θ(1 − θ): σ'(A) written with σ(A).
 fn slope(theta: &Array2<f32>) -> Array2<f32> {
@@ -63,10 +53,15 @@ impl Network {
             agg_c.clone(),
             hidden.bias_aggregate(2, batch),
         ]);
-        let y1 = sample01(&first.theta, counter_key(seed, STREAM_FIRST, step));
+        let y1 = sample(&first.theta, counter_key(seed, STREAM_FIRST, step), 0, 0.0);
         let agg_l = hidden.aggregate(2, y1.view());
         let second = hidden.forward_from(vec![agg_f, agg_c, agg_l]);
-        let y2 = sample01(&second.theta, counter_key(seed, STREAM_SECOND, step));
+        let y2 = sample(
+            &second.theta,
+            counter_key(seed, STREAM_SECOND, step),
+            0,
+            0.0,
+        );
         let out = self
             .output
             .forward(&[y2.view(), Array2::zeros((batch, self.classes)).view()]);

@@ -4,7 +4,7 @@
 
 use super::adam::Adam;
 use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
-use crate::rng::{counter_key, counter_uniform, Stream};
+use crate::rng::{counter_uniform, Stream};
 use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 
 /// θ is clamped to [ε, 1 − ε] (paper); the clamp passes no gradient.
@@ -114,6 +114,19 @@ pub struct Layer {
     batch: NeuronBatch,
     goal: GoalWeights,
     scratch: Scratch,
+}
+
+/// Stochastic outputs: 1 with probability θ, else `low` (−1 for infomorphic units, 0 for
+/// the backprop baseline), from the counter-based generator under a step's `key`.
+/// `offset` is the batch's first sample index, so draws do not depend on batching.
+pub fn sample(theta: &Array2<f32>, key: u32, offset: u32, low: f32) -> Array2<f32> {
+    Array2::from_shape_fn(theta.dim(), |(b, n)| {
+        if counter_uniform(key, offset + b as u32, n as u32) < theta[[b, n]] {
+            1.0
+        } else {
+            low
+        }
+    })
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -263,18 +276,6 @@ impl Layer {
             activation,
             theta,
         }
-    }
-
-    /// Stochastic outputs ±1 with P(+1) = θ, from the counter-based generator.
-    pub fn sample(theta: &Array2<f32>, seed: u64, stream: u32, step: u32) -> Array2<f32> {
-        let key = counter_key(seed, stream, step);
-        Array2::from_shape_fn(theta.dim(), |(b, n)| {
-            if counter_uniform(key, b as u32, n as u32) < theta[[b, n]] {
-                1.0
-            } else {
-                -1.0
-            }
-        })
     }
 
     /// Bins every neuron's sources for this batch, neuron-major, into `bins`.

@@ -1,8 +1,11 @@
 //! The paper's networks (method §5): a hidden layer of infomorphic neurons and an output
 //! layer of bivariate neurons whose context is the label, trained with local goals only.
 
-use super::layer::{Activation, Binning, Layer, LayerConfig, SourceConfig, SourceKind, Wiring};
+use super::layer::{
+    self, Activation, Binning, Layer, LayerConfig, SourceConfig, SourceKind, Wiring,
+};
 use crate::goals::{self, GoalFamily};
+use crate::rng::counter_key;
 use ndarray::{s, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +14,12 @@ const STREAM_HIDDEN_FIRST: u32 = 1;
 const STREAM_HIDDEN: u32 = 2;
 const STREAM_EVAL_FIRST: u32 = 11;
 const STREAM_EVAL: u32 = 12;
+const STREAM_ROUND_ONE_FIRST: u32 = 31;
+const STREAM_ROUND_ONE: u32 = 32;
+const STREAM_FEEDBACK: u32 = 33;
+const STREAM_EVAL_ROUND_ONE_FIRST: u32 = 41;
+const STREAM_EVAL_ROUND_ONE: u32 = 42;
+const STREAM_EVAL_FEEDBACK: u32 = 43;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -27,18 +36,22 @@ pub enum ModelKind {
     RandomProjection,
     /// No hidden layer.
     Readout,
+    /// Trivariate with C = the output layer's sampled outputs of a first round instead
+    /// of the label; only the second round learns.
+    Feedback,
     /// The trivariate architecture trained end to end by backpropagation (baseline):
     /// {0, 1} outputs with a surrogate gradient, softmax cross-entropy on the output θ.
     Backprop,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 7] = [
+    pub const ALL: [ModelKind; 8] = [
         ModelKind::Context,
         ModelKind::Lateral,
         ModelKind::Trivariate,
         ModelKind::TrivariateSparse,
         ModelKind::RandomProjection,
+        ModelKind::Feedback,
         ModelKind::Readout,
         ModelKind::Backprop,
     ];
@@ -50,6 +63,7 @@ impl ModelKind {
             ModelKind::Trivariate => "trivariate",
             ModelKind::TrivariateSparse => "trivariate-sparse",
             ModelKind::RandomProjection => "random-projection",
+            ModelKind::Feedback => "feedback",
             ModelKind::Readout => "readout",
             ModelKind::Backprop => "backprop",
         }
@@ -70,7 +84,9 @@ impl ModelKind {
         match self {
             ModelKind::Context | ModelKind::RandomProjection => Some(GoalFamily::Context),
             ModelKind::Lateral => Some(GoalFamily::Lateral),
-            ModelKind::Trivariate | ModelKind::TrivariateSparse => Some(GoalFamily::Trivariate),
+            ModelKind::Trivariate | ModelKind::TrivariateSparse | ModelKind::Feedback => {
+                Some(GoalFamily::Trivariate)
+            }
             ModelKind::Readout | ModelKind::Backprop => None,
         }
     }
@@ -81,6 +97,7 @@ impl ModelKind {
             ModelKind::Lateral
                 | ModelKind::Trivariate
                 | ModelKind::TrivariateSparse
+                | ModelKind::Feedback
                 | ModelKind::Backprop
         )
     }
@@ -408,13 +425,7 @@ impl Network {
             inputs.push(context);
         }
         let sample = |theta: &Array2<f32>, stream: u32| {
-            let mut y = Array2::zeros(theta.dim());
-            let key = crate::rng::counter_key(seed, stream, step);
-            for ((b, j), v) in y.indexed_iter_mut() {
-                let u = crate::rng::counter_uniform(key, offset + b as u32, j as u32);
-                *v = if u < theta[[b, j]] { 1.0 } else { low };
-            }
-            y
+            layer::sample(theta, counter_key(seed, stream, step), offset, low)
         };
         let fwd = if kind.has_lateral() {
             // Step 1 with lateral input 0, step 2 with step 1's outputs; F and C
@@ -451,10 +462,23 @@ impl Network {
         }
         let context = one_hot(labels, self.classes);
         let step = self.step;
+        let hidden_context = if self.config.model == ModelKind::Feedback {
+            let zeros = Array2::zeros(context.dim());
+            self.feedback(
+                x,
+                zeros.view(),
+                context.view(),
+                (STREAM_ROUND_ONE_FIRST, STREAM_ROUND_ONE, STREAM_FEEDBACK),
+                step,
+                0,
+            )
+        } else {
+            context.clone()
+        };
         let (features, hidden_terms) = if self.hidden.is_some() {
             let (y, t) = self.hidden_outputs(
                 x,
-                context.view(),
+                hidden_context.view(),
                 true,
                 (STREAM_HIDDEN_FIRST, STREAM_HIDDEN),
                 step,
@@ -474,6 +498,23 @@ impl Network {
         }
     }
 
+    /// The feedback model's first round: the hidden layer with C = 0, then the output
+    /// layer (context `label`), whose sampled ±1 outputs become the hidden layer's context.
+    fn feedback(
+        &mut self,
+        x: ArrayView2<f32>,
+        zeros: ArrayView2<f32>,
+        label: ArrayView2<f32>,
+        streams: (u32, u32, u32),
+        step: u32,
+        offset: u32,
+    ) -> Array2<f32> {
+        let (y, _) = self.hidden_outputs(x, zeros, false, (streams.0, streams.1), step, offset);
+        let theta = self.output.forward(&[y.view(), label]).theta;
+        let key = counter_key(self.config.sample_seed, streams.2, step);
+        layer::sample(&theta, key, offset, -1.0)
+    }
+
     /// Output θ for a whole set with the label input at zero (evaluation), in batches.
     pub fn predict_theta(&mut self, x: ArrayView2<f32>, eval_step: u32) -> Array2<f32> {
         let rows = x.nrows();
@@ -483,10 +524,27 @@ impl Network {
             let end = (start + chunk).min(rows);
             let xb = x.slice(s![start..end, ..]);
             let zeros = Array2::zeros((end - start, self.classes));
+            let hidden_context = if self.config.model == ModelKind::Feedback {
+                let streams = (
+                    STREAM_EVAL_ROUND_ONE_FIRST,
+                    STREAM_EVAL_ROUND_ONE,
+                    STREAM_EVAL_FEEDBACK,
+                );
+                self.feedback(
+                    xb,
+                    zeros.view(),
+                    zeros.view(),
+                    streams,
+                    eval_step,
+                    start as u32,
+                )
+            } else {
+                zeros.clone()
+            };
             let features = if self.hidden.is_some() {
                 self.hidden_outputs(
                     xb,
-                    zeros.view(),
+                    hidden_context.view(),
                     false,
                     (STREAM_EVAL_FIRST, STREAM_EVAL),
                     eval_step,
