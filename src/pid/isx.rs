@@ -137,6 +137,8 @@ pub struct Workspace {
     /// slot in every subset, `c·(2^n − 1) + V − 1`.
     cells: Vec<Digits>,
     cell_slots: Vec<u32>,
+    /// Joint-state slot of each sample (training path).
+    sample_slot: Vec<u32>,
     /// P_V(v, t) at `k·(m+1) + t` and P_V(v) at `k·(m+1) + m`.
     tab: Vec<Vec<f64>>,
     /// For every union U and occupied u: the slots of u's projections onto each V ⊆ U,
@@ -283,6 +285,7 @@ impl Isx {
             reps: vec![Vec::new(); n],
             cells: Vec::new(),
             cell_slots: Vec::new(),
+            sample_slot: Vec::new(),
             tab: vec![Vec::new(); n],
             proj: vec![Vec::new(); n],
             marg: vec![Vec::new(); n],
@@ -444,9 +447,7 @@ impl Isx {
                 *x += g1[slot as usize] - g0[slot as usize];
             }
         }
-        let nv = self.spaces.len() - 1;
-        let full_slots = ws.cell_slots.iter().skip(self.full - 1).step_by(nv);
-        for (&k, out) in full_slots.zip(dtheta.iter_mut()) {
+        for (&k, out) in ws.sample_slot.iter().zip(dtheta.iter_mut()) {
             *out = diff[k as usize] * inv_b;
         }
         self.clear(ws);
@@ -512,11 +513,14 @@ impl Isx {
         }
     }
 
-    /// Adds B samples of a binary neuron (target state 1 with probability θ_b) to every
-    /// marginal, one subset at a time so that each pass works on one index map.
+    /// Adds B samples of a binary neuron (target state 1 with probability θ_b): first
+    /// into the joint states (each sample's slot is kept for ∂G/∂θ), then every smaller
+    /// marginal from the occupied joint states, so that passes over subsets cost what
+    /// the occupied states cost, not what the batch costs.
     fn add_samples(&self, bins: &[Digits], theta: &[f64], ws: &mut Workspace) {
         let inv_b = 1.0 / bins.len() as f64;
         let nv = self.spaces.len() - 1;
+        let full = self.full;
         let Workspace {
             slot,
             states,
@@ -524,18 +528,51 @@ impl Isx {
             tab,
             cells,
             cell_slots,
+            sample_slot,
             pt,
             ..
         } = ws;
         cells.clear();
-        cells.extend_from_slice(bins);
+        sample_slot.clear();
+        {
+            let space = &self.spaces[full];
+            let (slot, states, reps, tab) = (
+                &mut slot[full],
+                &mut states[full],
+                &mut reps[full],
+                &mut tab[full],
+            );
+            for (d, &th) in bins.iter().zip(theta) {
+                let i = space.index(d);
+                let mut k = slot[i];
+                if k == EMPTY {
+                    k = states.len() as u32;
+                    slot[i] = k;
+                    states.push(i as u32);
+                    reps.push(k);
+                    cells.push(*d);
+                    tab.extend_from_slice(&[0.0; 3]);
+                }
+                let row = &mut tab[k as usize * 3..k as usize * 3 + 3];
+                row[0] += (1.0 - th) * inv_b;
+                row[1] += th * inv_b;
+                row[2] += inv_b;
+                sample_slot.push(k);
+            }
+        }
+        let occ = cells.len();
         cell_slots.clear();
-        cell_slots.resize(bins.len() * nv, 0);
-        for (v, space) in self.spaces.iter().enumerate().skip(1) {
-            let (slot, states, reps, tab) =
-                (&mut slot[v], &mut states[v], &mut reps[v], &mut tab[v]);
+        cell_slots.resize(occ * nv, 0);
+        for (k, x) in cell_slots.iter_mut().skip(full - 1).step_by(nv).enumerate() {
+            *x = k as u32;
+        }
+        let (lower, upper) = tab.split_at_mut(full);
+        let joint = &upper[0];
+        for (v, space) in self.spaces.iter().enumerate().take(full).skip(1) {
+            let (slot, states, reps, tab_v) =
+                (&mut slot[v], &mut states[v], &mut reps[v], &mut lower[v]);
             let out = cell_slots.iter_mut().skip(v - 1).step_by(nv);
-            for (c, ((d, &th), out)) in bins.iter().zip(theta).zip(out).enumerate() {
+            for (c, (d, out)) in cells.iter().zip(out).enumerate() {
                 let i = space.index(d);
                 let mut k = slot[i];
                 if k == EMPTY {
@@ -543,12 +580,13 @@ impl Isx {
                     slot[i] = k;
                     states.push(i as u32);
                     reps.push(c as u32);
-                    tab.extend_from_slice(&[0.0; 3]);
+                    tab_v.extend_from_slice(&[0.0; 3]);
                 }
-                let row = &mut tab[k as usize * 3..k as usize * 3 + 3];
-                row[0] += (1.0 - th) * inv_b;
-                row[1] += th * inv_b;
-                row[2] += inv_b;
+                let src = &joint[c * 3..c * 3 + 3];
+                let row = &mut tab_v[k as usize * 3..k as usize * 3 + 3];
+                for (x, y) in row.iter_mut().zip(src) {
+                    *x += y;
+                }
                 *out = k;
             }
         }
