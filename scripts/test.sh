@@ -115,7 +115,7 @@ fi
 results="$(mktemp -t infomorph-results.XXXXXX)"
 
 stage "wasm-bindgen tests in headless Chromium (cargo test --target wasm32 --test web)"
-cargo test "${WASM[@]}" --test web 2>&1 | tee -a "$results"
+cargo test "${WASM[@]}" --test web -- --nocapture 2>&1 | tee -a "$results"
 
 stage "cargo test (native)"
 cargo test 2>&1 | tee -a "$results"

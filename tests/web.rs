@@ -43,3 +43,37 @@ fn start_writes_the_version_into_the_page() {
     );
     assert_eq!(infomorph::web::version(), env!("CARGO_PKG_VERSION"));
 }
+
+/// The same engine in the browser: a full training step of the trivariate model
+/// (hidden 100, batch 1024) on random input, timed with `performance.now()`. The median
+/// is printed for the record (compare with `infomorph bench` natively); the test checks
+/// that the step runs and its goal terms are finite.
+#[wasm_bindgen_test]
+fn trivariate_training_step_in_the_browser() {
+    use infomorph::network::model::{ModelKind, Network, RunConfig};
+    use infomorph::network::train::view;
+    let config = RunConfig {
+        model: ModelKind::Trivariate,
+        goal: "optimized".into(),
+        ..RunConfig::default()
+    };
+    let mut net = Network::new(&config, 784, 10).unwrap();
+    let mut rng = infomorph::rng::Stream::new(1);
+    let x: Vec<f32> = (0..1024 * 784).map(|_| rng.normal() as f32).collect();
+    let y: Vec<u8> = (0..1024).map(|_| rng.below(10) as u8).collect();
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    let mut times = Vec::new();
+    for step in 0..7 {
+        let start = performance.now();
+        let terms = net.train_batch(view(&x, 784), &y);
+        if step >= 2 {
+            times.push(performance.now() - start);
+        }
+        assert!(terms.hidden.iter().chain(&terms.output).all(|t| t.is_finite()));
+    }
+    times.sort_by(f64::total_cmp);
+    console_log!(
+        "wasm trivariate hidden 100 batch 1024: median {:.1} ms per training step",
+        times[times.len() / 2]
+    );
+}
