@@ -116,6 +116,23 @@ pub struct Layer {
     scratch: Scratch,
 }
 
+/// Copies a rows × cols row-major matrix into `out` as cols × rows (converted by `f`),
+/// in cache-sized tiles: the layer works batch-major, the PID neuron-major.
+fn transpose_into<T: Copy, U: Copy + Default>(src: &[T], rows: usize, cols: usize, out: &mut Vec<U>, f: impl Fn(T) -> U) {
+    const TILE: usize = 32;
+    out.clear();
+    out.resize(rows * cols, U::default());
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    out[c * rows + r] = f(src[r * cols + c]);
+                }
+            }
+        }
+    }
+}
+
 /// Stochastic outputs: 1 with probability θ, else `low` (−1 for infomorphic units, 0 for
 /// the backprop baseline), from the counter-based generator under a step's `key`.
 /// `offset` is the batch's first sample index, so draws do not depend on batching.
@@ -314,9 +331,11 @@ impl Layer {
         let k = self.config.bins;
         bins.clear();
         bins.resize(batch * neurons, [0; 4]);
+        let mut by_neuron = Vec::new();
         for (s, agg) in aggregates.iter().enumerate() {
+            transpose_into(agg.as_slice().expect("standard layout"), batch, neurons, &mut by_neuron, |v| v);
             for n in 0..neurons {
-                let column = agg.column(n);
+                let column = &by_neuron[n * batch..(n + 1) * batch];
                 let (lo, hi, scale) = match self.config.binning {
                     Binning::Fixed { lo, hi } => (lo, hi, 1.0),
                     Binning::MaxAbs => {
@@ -343,8 +362,13 @@ impl Layer {
         let mut bins = std::mem::take(&mut self.scratch.bins);
         self.bin(&fwd.aggregates, &mut bins);
         let sc = &mut self.scratch;
-        sc.theta.clear();
-        sc.theta.extend(fwd.theta.t().iter().map(|&t| t as f64));
+        transpose_into(
+            fwd.theta.as_slice().expect("standard layout"),
+            batch,
+            neurons,
+            &mut sc.theta,
+            |t| t as f64,
+        );
         sc.dtheta.clear();
         sc.dtheta.resize(batch * neurons, 0.0);
         let mut out = Array2::zeros((neurons, terms));
