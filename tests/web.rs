@@ -69,7 +69,11 @@ fn trivariate_training_step_in_the_browser() {
         if step >= 2 {
             times.push(performance.now() - start);
         }
-        assert!(terms.hidden.iter().chain(&terms.output).all(|t| t.is_finite()));
+        assert!(terms
+            .hidden
+            .iter()
+            .chain(&terms.output)
+            .all(|t| t.is_finite()));
     }
     times.sort_by(f64::total_cmp);
     console_log!(

@@ -118,7 +118,13 @@ pub struct Layer {
 
 /// Copies a rows × cols row-major matrix into `out` as cols × rows (converted by `f`),
 /// in cache-sized tiles: the layer works batch-major, the PID neuron-major.
-fn transpose_into<T: Copy, U: Copy + Default>(src: &[T], rows: usize, cols: usize, out: &mut Vec<U>, f: impl Fn(T) -> U) {
+fn transpose_into<T: Copy, U: Copy + Default>(
+    src: &[T],
+    rows: usize,
+    cols: usize,
+    out: &mut Vec<U>,
+    f: impl Fn(T) -> U,
+) {
     const TILE: usize = 32;
     out.clear();
     out.resize(rows * cols, U::default());
@@ -333,7 +339,13 @@ impl Layer {
         bins.resize(batch * neurons, [0; 4]);
         let mut by_neuron = Vec::new();
         for (s, agg) in aggregates.iter().enumerate() {
-            transpose_into(agg.as_slice().expect("standard layout"), batch, neurons, &mut by_neuron, |v| v);
+            transpose_into(
+                agg.as_slice().expect("standard layout"),
+                batch,
+                neurons,
+                &mut by_neuron,
+                |v| v,
+            );
             for n in 0..neurons {
                 let column = &by_neuron[n * batch..(n + 1) * batch];
                 let (lo, hi, scale) = match self.config.binning {

@@ -791,13 +791,18 @@ impl Isx {
         //    Union rows rows[(ai·w + t)·n + i] = P(t, W_α), t = m for P(W_α), as
         //    combinations of those.
         rows.clear();
-        rows.resize(na * w * n, 0.0);
-        for (ai, &a) in antichains.iter().enumerate() {
-            for term in &self.plans[a].terms {
-                for t in 0..w {
-                    let src = &local[(term.slot * w + t) * n..(term.slot * w + t + 1) * n];
-                    let dst = &mut rows[(ai * w + t) * n..(ai * w + t + 1) * n];
-                    for (x, y) in dst.iter_mut().zip(src) {
+        for &a in antichains {
+            let (first, rest) = self.plans[a]
+                .terms
+                .split_first()
+                .expect("an antichain has a term");
+            for t in 0..w {
+                let start = rows.len();
+                let column =
+                    |term: &Term| &local[(term.slot * w + t) * n..(term.slot * w + t + 1) * n];
+                rows.extend(column(first).iter().map(|y| first.coef * y));
+                for term in rest {
+                    for (x, y) in rows[start..].iter_mut().zip(column(term)) {
                         *x += term.coef * y;
                     }
                 }
@@ -834,11 +839,13 @@ impl Isx {
                 let l = &logs[(ai * m + t) * n..(ai * m + t + 1) * n];
                 let r = &marg[u][t * occ + k0..t * occ + k1];
                 // Branch-free so that the loops vectorise: NaN (guarded) selects 0.
-                redundancy[a] += l
-                    .iter()
-                    .zip(r)
-                    .map(|(l, r)| if l.is_nan() { 0.0 } else { r * l })
-                    .sum::<f64>();
+                let (mut total, mut kept) = (0.0, 0.0);
+                for (l, r) in l.iter().zip(r) {
+                    let on = !l.is_nan();
+                    total += if on { r * l } else { 0.0 };
+                    kept += if on { *r } else { 0.0 };
+                }
+                redundancy[a] += total;
                 if !grad_here {
                     continue;
                 }
@@ -859,11 +866,6 @@ impl Isx {
                         *x = if l.is_nan() { 0.0 } else { *q };
                     }
                 }
-                let kept: f64 = l
-                    .iter()
-                    .zip(r)
-                    .map(|(l, r)| if l.is_nan() { 0.0 } else { *r })
-                    .sum();
                 if kept > 0.0 {
                     grad_const[t] -= weight * kept / (pt[t] * LN_2);
                 }
