@@ -130,11 +130,11 @@ const BLOCK: usize = 256;
 pub struct Workspace {
     /// Dense map from a state of V to its slot, `EMPTY` where unoccupied.
     slot: Vec<Vec<u32>>,
-    /// Dense index of each occupied state, and the first added cell that landed there.
+    /// Dense index of each occupied state, and the first joint state that projects there.
     states: Vec<Vec<u32>>,
     reps: Vec<Vec<u32>>,
-    /// The added cells (samples, or non-empty cells of a table): their digits and their
-    /// slot in every subset, `c·(2^n − 1) + V − 1`.
+    /// The occupied joint states (slot order): their digits and their slot in every
+    /// subset, at `c·(2^n − 1) + V − 1`.
     cells: Vec<Digits>,
     cell_slots: Vec<u32>,
     /// Joint-state slot of each sample (training path).
@@ -146,7 +146,7 @@ pub struct Workspace {
     proj: Vec<Vec<u32>>,
     /// The marginals again, by target state: P_V(v_k, t) at `t·occ(V) + k`, t = m for P_V(v_k).
     marg: Vec<Vec<f64>>,
-    /// ∂G/∂P_V(v, t) at `k·m + t`: own log-ratios plus the scattered sums.
+    /// ∂G/∂P_V(v, t) at `t·occ(V) + k`: own log-ratios plus the scattered sums.
     grad: Vec<Vec<f64>>,
     /// Per antichain, per occupied u of its union: the guarded 1/P(t, W) (m values),
     /// then the guarded 1/P(W) (m values).
