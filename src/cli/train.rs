@@ -113,10 +113,11 @@ fn load_task(config: &RunConfig, idx: Option<&PathBuf>) -> Result<TaskData, Stri
     match (config.task.as_str(), idx) {
         (_, Some(dir)) => tasks::mnist::mnist_dir(dir, config.data_seed),
         ("mnist10k", None) => Ok(tasks::mnist::mnist10k(config.data_seed)),
+        ("digits8", None) => Ok(tasks::mnist::digits8(config.data_seed)),
         ("mnist", None) => Err("task 'mnist' needs --idx DIR with the MNIST IDX files".into()),
         (name, None) => tasks::toy::by_name(name, config.data_seed).ok_or_else(|| {
             format!(
-                "unknown task '{name}' (known: mnist10k, mnist, {})",
+                "unknown task '{name}' (known: mnist10k, mnist, digits8, {})",
                 tasks::toy::NAMES.join(", ")
             )
         }),

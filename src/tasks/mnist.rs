@@ -3,7 +3,7 @@
 //! with the training pool's scalar mean and standard deviation (method §5).
 
 use super::TaskData;
-use crate::data::{Dataset, CLASSES, IMAGE_PIXELS, IMAGE_SIDE};
+use crate::data::{Dataset, CLASSES, IMAGE_SIDE};
 use crate::rng::Stream;
 
 /// The embedded 10 000 digits (7996 training pool, 2004 test).
@@ -21,26 +21,60 @@ pub fn mnist_dir(dir: &std::path::Path, data_seed: u64) -> Result<TaskData, Stri
 /// Holds out ⌊0.2·n⌋ of the training pool, chosen by a permutation from the data seed,
 /// and standardises all pixels with the pool's mean and std.
 pub fn from_dataset(name: &str, data: &Dataset, data_seed: u64) -> TaskData {
-    let stats = data.train_pixel_stats();
+    let images = Images {
+        train: &data.train_images,
+        train_labels: &data.train_labels,
+        test: &data.test_images,
+        test_labels: &data.test_labels,
+        side: IMAGE_SIDE,
+        max: 255.0,
+    };
+    split_and_standardise(name, &images, CLASSES, data_seed)
+}
+
+/// Byte images split into training pool and test set, `side`² pixels each, values 0..=max.
+pub struct Images<'a> {
+    pub train: &'a [u8],
+    pub train_labels: &'a [u8],
+    pub test: &'a [u8],
+    pub test_labels: &'a [u8],
+    pub side: usize,
+    pub max: f64,
+}
+
+/// The method's protocol for image tasks: 20 % of the pool to validation (by the data
+/// seed), pixel/max standardised with the pool's scalar mean and standard deviation.
+pub fn split_and_standardise(
+    name: &str,
+    images: &Images,
+    classes: usize,
+    data_seed: u64,
+) -> TaskData {
+    let dim = images.side * images.side;
+    let n = images.train_labels.len();
+    let values = images.train.iter().map(|&p| p as f64 / images.max);
+    let count = images.train.len().max(1) as f64;
+    let mean = values.clone().sum::<f64>() / count;
+    let std = (values.map(|v| (v - mean).powi(2)).sum::<f64>() / count)
+        .sqrt()
+        .max(1e-12);
     let scale = |pixels: &[u8]| -> Vec<f32> {
         pixels
             .iter()
-            .map(|&p| ((p as f64 / 255.0 - stats.mean) / stats.std) as f32)
+            .map(|&p| ((p as f64 / images.max - mean) / std) as f32)
             .collect()
     };
-    let n = data.train_len();
     let mut order: Vec<usize> = (0..n).collect();
     Stream::new(data_seed).shuffle(&mut order);
-    let val_count = n / 5;
-    let (val_idx, train_idx) = order.split_at(val_count);
+    let (val_idx, train_idx) = order.split_at(n / 5);
     let gather = |idx: &[usize]| -> (Vec<f32>, Vec<u8>) {
         let mut sorted = idx.to_vec();
         sorted.sort_unstable();
-        let mut x = Vec::with_capacity(sorted.len() * IMAGE_PIXELS);
+        let mut x = Vec::with_capacity(sorted.len() * dim);
         let mut y = Vec::with_capacity(sorted.len());
         for i in sorted {
-            x.extend(scale(data.train_image(i)));
-            y.push(data.train_labels[i]);
+            x.extend(scale(&images.train[i * dim..(i + 1) * dim]));
+            y.push(images.train_labels[i]);
         }
         (x, y)
     };
@@ -48,16 +82,47 @@ pub fn from_dataset(name: &str, data: &Dataset, data_seed: u64) -> TaskData {
     let (val_x, val_y) = gather(val_idx);
     TaskData {
         name: name.into(),
-        dim: IMAGE_PIXELS,
-        classes: CLASSES,
+        dim,
+        classes,
         train_x,
         train_y,
         val_x,
         val_y,
-        test_x: scale(&data.test_images),
-        test_y: data.test_labels.clone(),
-        image: Some((IMAGE_SIDE, IMAGE_SIDE)),
+        test_x: scale(images.test),
+        test_y: images.test_labels.to_vec(),
+        image: Some((images.side, images.side)),
     }
+}
+
+/// The 1797 UCI 8×8 digits shipped in `assets/digits8x8` (see its README): per class the
+/// first ⌊0.8·n⌋ images are the training pool, the rest the test set.
+pub fn digits8(data_seed: u64) -> TaskData {
+    const RECORDS: &[u8] = include_bytes!("../../assets/digits8x8/digits.bin");
+    let labels: Vec<u8> = RECORDS.chunks_exact(65).map(|r| r[0]).collect();
+    let mut counts = [0usize; CLASSES];
+    labels.iter().for_each(|&l| counts[l as usize] += 1);
+    let mut seen = [0usize; CLASSES];
+    let (mut train, mut train_labels, mut test, mut test_labels) = (vec![], vec![], vec![], vec![]);
+    for record in RECORDS.chunks_exact(65) {
+        let c = record[0] as usize;
+        let (x, y) = if seen[c] < counts[c] * 4 / 5 {
+            (&mut train, &mut train_labels)
+        } else {
+            (&mut test, &mut test_labels)
+        };
+        seen[c] += 1;
+        x.extend_from_slice(&record[1..]);
+        y.push(record[0]);
+    }
+    let images = Images {
+        train: &train,
+        train_labels: &train_labels,
+        test: &test,
+        test_labels: &test_labels,
+        side: 8,
+        max: 16.0,
+    };
+    split_and_standardise("digits8", &images, CLASSES, data_seed)
 }
 
 #[cfg(test)]
@@ -83,6 +148,12 @@ mod tests {
             mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-3,
             "{mean} {var}"
         );
+        let d = digits8(1);
+        assert_eq!((d.dim, d.image), (64, Some((8, 8))));
+        assert_eq!(d.train_len() + d.val_len() + d.test_len(), 1797);
+        assert_eq!(d.train_len() + d.val_len(), 1433);
+        let sum: f64 = d.train_x.iter().chain(&d.val_x).map(|&v| v as f64).sum();
+        assert!(sum.abs() < 1e-2, "standardised pool sums to {sum}");
         let u = mnist10k(2);
         assert_ne!(t.val_y, u.val_y);
         assert_eq!(t, mnist10k(1));
