@@ -88,7 +88,19 @@ pub fn counter_key(seed: u64, stream: u32, step: u32) -> u32 {
 /// Uniform in [0, 1) with 24 bits, for `sample` and `neuron` under a step's key.
 #[inline(always)]
 pub fn counter_uniform(key: u32, sample: u32, neuron: u32) -> f32 {
-    let h = hash32(hash32(key ^ sample) ^ neuron.wrapping_mul(0x9E37_79B9));
+    counter_uniform_in_row(counter_row_key(key, sample), neuron)
+}
+
+/// The part of a draw shared by one sample's neurons (hoisted out of the neuron loop).
+#[inline(always)]
+pub fn counter_row_key(key: u32, sample: u32) -> u32 {
+    hash32(key ^ sample)
+}
+
+/// The draw for `neuron` given its sample's row key.
+#[inline(always)]
+pub fn counter_uniform_in_row(row_key: u32, neuron: u32) -> f32 {
+    let h = hash32(row_key ^ neuron.wrapping_mul(0x9E37_79B9));
     (h >> 8) as f32 * (1.0 / 16_777_216.0)
 }
 

@@ -25,9 +25,7 @@ fn update(
 ) {
     let s = &mut layer.sources[source];
     if let Some(mut gw) = grad_w {
-        if let Some(mask) = &s.mask {
-            gw *= mask;
-        }
+        s.mask_gradient(&mut gw);
         s.adam_w
             .step(s.weights.as_slice_mut().unwrap(), gw.as_slice().unwrap());
     }

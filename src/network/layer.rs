@@ -4,7 +4,7 @@
 
 use super::adam::Adam;
 use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
-use crate::rng::{counter_uniform, Stream};
+use crate::rng::{counter_row_key, counter_uniform_in_row, Stream};
 use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 
 /// θ is clamped to [ε, 1 − ε] (paper); the clamp passes no gradient.
@@ -130,9 +130,11 @@ fn transpose_into<T: Copy, U: Copy + Default>(
     out.resize(rows * cols, U::default());
     for r0 in (0..rows).step_by(TILE) {
         for c0 in (0..cols).step_by(TILE) {
+            let c1 = (c0 + TILE).min(cols);
             for r in r0..(r0 + TILE).min(rows) {
-                for c in c0..(c0 + TILE).min(cols) {
-                    out[c * rows + r] = f(src[r * cols + c]);
+                let src_row = &src[r * cols + c0..r * cols + c1];
+                for (column, &v) in out[c0 * rows..].chunks_mut(rows).zip(src_row) {
+                    column[r] = f(v);
                 }
             }
         }
@@ -148,8 +150,9 @@ pub fn sample(theta: &Array2<f32>, key: u32, offset: u32, low: f32) -> Array2<f3
     let mut out = Vec::with_capacity(batch * neurons);
     for b in 0..batch {
         let row = &th[b * neurons..(b + 1) * neurons];
+        let row_key = counter_row_key(key, offset + b as u32);
         out.extend(row.iter().enumerate().map(|(n, &t)| {
-            if counter_uniform(key, offset + b as u32, n as u32) < t {
+            if counter_uniform_in_row(row_key, n as u32) < t {
                 1.0
             } else {
                 low
@@ -199,19 +202,21 @@ impl Source {
                 None
             }
             Wiring::Lateral(k) => {
-                let mut mask =
-                    Array2::from_shape_fn((neurons, dim), |(i, j)| if i == j { 0.0 } else { 1.0 });
-                if let Some(k) = k.filter(|&k| k + 1 < dim) {
+                weights.diag_mut().fill(0.0);
+                // Only a sparse layer needs a stored mask; all-to-all lateral weights just
+                // keep a zero diagonal.
+                k.filter(|&k| k + 1 < dim).map(|k| {
+                    let mut mask = Array2::zeros((neurons, dim));
                     for i in 0..neurons {
                         let mut others: Vec<usize> = (0..dim).filter(|&j| j != i).collect();
                         rng.shuffle(&mut others);
-                        for &j in &others[k..] {
-                            mask[[i, j]] = 0.0;
+                        for &j in &others[..k] {
+                            mask[[i, j]] = 1.0;
                         }
                     }
-                }
-                weights *= &mask;
-                Some(mask)
+                    weights *= &mask;
+                    mask
+                })
             }
         };
         let learn_w = config.wiring != Wiring::Identity;
@@ -222,6 +227,16 @@ impl Source {
             weights,
             bias,
             mask,
+        }
+    }
+
+    /// Keeps masked weights at exactly zero: no gradient on the lateral diagonal or
+    /// outside a sparse mask.
+    pub(crate) fn mask_gradient(&self, gw: &mut Array2<f32>) {
+        if let Some(mask) = &self.mask {
+            *gw *= mask;
+        } else if matches!(self.config.wiring, Wiring::Lateral(_)) {
+            gw.diag_mut().fill(0.0);
         }
     }
 
@@ -409,9 +424,7 @@ impl Layer {
             let learn_w = source.config.wiring != Wiring::Identity;
             if learn_w {
                 let mut gw = grad.t().dot(x);
-                if let Some(mask) = &source.mask {
-                    gw *= mask;
-                }
+                source.mask_gradient(&mut gw);
                 source.adam_w.step(
                     source.weights.as_slice_mut().unwrap(),
                     gw.as_slice().unwrap(),
@@ -582,6 +595,21 @@ mod tests {
             wiring: Wiring::Lateral(Some(3)),
         };
         let s = Source::new(&config, 10, 0.1, 0.0, &mut Stream::new(4));
+        let dense = Source::new(
+            &SourceConfig {
+                wiring: Wiring::Lateral(None),
+                ..config.clone()
+            },
+            10,
+            0.1,
+            0.0,
+            &mut Stream::new(4),
+        );
+        assert!(dense.mask.is_none());
+        let mut g = Array2::ones((10, 10));
+        dense.mask_gradient(&mut g);
+        assert_eq!(g.sum(), 90.0);
+        assert!((0..10).all(|i| dense.weights[[i, i]] == 0.0 && g[[i, i]] == 0.0));
         let mask = s.mask.as_ref().unwrap();
         for i in 0..10 {
             assert_eq!(mask[[i, i]], 0.0);
