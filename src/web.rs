@@ -16,6 +16,19 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// Decomposes a joint table given as JSON (`{"shape":[…],"p":[…]}`, target last), as
+/// `infomorph pid` does; `gamma` (term order) adds the goal and its gradient. Throws an
+/// Error with a one-line reason on bad input.
+#[wasm_bindgen(js_name = decompose)]
+pub fn decompose(table: &str, gamma: Option<Vec<f64>>, pointwise: bool) -> Result<String, JsError> {
+    let options = crate::pid::json::Options {
+        gamma,
+        normalize: false,
+        pointwise,
+    };
+    crate::pid::json::decompose_json(table, &options).map_err(|e| JsError::new(&e))
+}
+
 /// Runs once when the module is instantiated: reports the loaded engine in
 /// the element with id [`STATUS_ELEMENT_ID`], if the document has one (test
 /// harnesses and workers have none, and are left alone).

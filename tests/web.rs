@@ -81,3 +81,22 @@ fn trivariate_training_step_in_the_browser() {
         times[times.len() / 2]
     );
 }
+
+/// The page's PID explorer gets the same numbers as the command line.
+#[wasm_bindgen_test]
+fn decompose_xor_in_the_browser() {
+    let xor = r#"{"shape":[2,2,2],"p":[0.25,0,0,0.25,0,0.25,0.25,0]}"#;
+    let out: serde_json::Value = serde_json::from_str(
+        &infomorph::web::decompose(xor, Some(vec![0.0, 0.0, 0.0, 1.0, 0.0]), false).unwrap(),
+    )
+    .unwrap();
+    let terms: Vec<f64> = out["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!((terms[3] - (4.0f64 / 3.0).log2()).abs() < 1e-12);
+    assert!((out["goal"].as_f64().unwrap() - terms[3]).abs() < 1e-12);
+    assert!(infomorph::web::decompose("{}", None, false).is_err());
+}

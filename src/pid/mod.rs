@@ -5,6 +5,7 @@ pub mod batch;
 pub mod fastlog;
 pub mod isx;
 pub mod joint;
+pub mod json;
 pub mod lattice;
 
 pub use batch::NeuronBatch;
