@@ -219,3 +219,28 @@ fn bench_reports_a_median() {
     assert!(v["median_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(v["engine"], "cpu");
 }
+
+/// A neuron that copies its F bit has, under uniform inputs, exactly I^sx's published
+/// UNQ decomposition: unique F 0.585, unique C −0.415, shared 0.415, synergy 0.415.
+#[test]
+fn neuron_copying_its_input_has_the_unq_decomposition() {
+    let out = infomorph(&["neuron", "--task", "copy", "--gamma", "1,0,0,0,0", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["agreement"].as_f64().unwrap() > 0.99);
+    let atoms: Vec<f64> = v["atoms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_f64().unwrap())
+        .collect();
+    for (got, want) in atoms.iter().zip([0.585, -0.415, 0.415, 0.415]) {
+        assert!((got - want).abs() < 0.03, "{atoms:?}");
+    }
+    refused(&infomorph(&["neuron", "--task", "nand"]), "unknown gate");
+    refused(&infomorph(&["neuron", "--gamma", "1,2"]), "γ length");
+}

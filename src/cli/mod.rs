@@ -25,6 +25,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Time full training steps on random input.
     Bench(train::BenchArgs),
+    /// One neuron on two input bits (a logic gate): what its goal makes it carry.
+    Neuron(train::NeuronArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -41,6 +43,7 @@ pub fn run() -> i32 {
         Command::Pid(args) => pid::run(args),
         Command::Train(args) => train::run_train(args),
         Command::Bench(args) => train::run_bench(args),
+        Command::Neuron(args) => train::run_neuron(args),
     };
     match result {
         Ok(()) => 0,

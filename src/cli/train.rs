@@ -279,3 +279,62 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[derive(Args)]
+pub struct NeuronArgs {
+    /// A two-bit task: and, or, xor, copy, rdn.
+    #[arg(long, default_value = "xor")]
+    task: String,
+    /// γ in bivariate order: unique F, unique C, shared, synergy, H_res.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "0,0,0,1,0"
+    )]
+    gamma: Vec<f64>,
+    #[arg(long, default_value_t = 60)]
+    epochs: usize,
+    #[arg(long, default_value_t = 256)]
+    batch: usize,
+    #[arg(long, default_value_t = 0.02)]
+    lr: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `infomorph neuron`: one neuron, two input bits, the PID of what it learns to output.
+pub fn run_neuron(args: NeuronArgs) -> Result<(), String> {
+    let gate = tasks::toy::Gate::from_name(&args.task).ok_or_else(|| {
+        format!(
+            "unknown two-bit task '{}' (known: and, or, xor, copy, rdn)",
+            args.task
+        )
+    })?;
+    if args.epochs == 0 || args.batch == 0 || !(args.lr.is_finite() && args.lr >= 0.0) {
+        return Err("epochs and batch must be at least 1 and lr a finite number ≥ 0".into());
+    }
+    let task = tasks::toy::gate(gate, tasks::toy::Sizes::default(), args.seed);
+    let report = crate::network::neuron::train_gate_neuron(
+        &task,
+        &args.gamma,
+        args.epochs,
+        args.batch,
+        args.lr,
+        args.seed,
+    )?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        for (name, atom) in report.names.iter().zip(&report.atoms) {
+            println!("{name:>7} {atom:+.4} bit");
+        }
+        println!("agreement with {}: {:.3}", args.task, report.agreement);
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@ pub mod adam;
 pub mod backprop;
 pub mod layer;
 pub mod model;
+pub mod neuron;
 pub mod train;
 
 pub use layer::{Activation, Binning, Layer, LayerConfig};
