@@ -244,3 +244,29 @@ fn neuron_copying_its_input_has_the_unq_decomposition() {
     refused(&infomorph(&["neuron", "--task", "nand"]), "unknown gate");
     refused(&infomorph(&["neuron", "--gamma", "1,2"]), "γ length");
 }
+
+#[test]
+fn memory_recalls_better_than_the_cue() {
+    let out = infomorph(&[
+        "memory",
+        "--patterns",
+        "5",
+        "--bits",
+        "64",
+        "--corruption",
+        "0.15",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (cue, recall) = (
+        v["cue_accuracy"].as_f64().unwrap(),
+        v["recall_accuracy"].as_f64().unwrap(),
+    );
+    assert!(recall > cue + 0.05, "cue {cue}, recall {recall}");
+    refused(&infomorph(&["memory", "--corruption", "2"]), "corruption");
+}

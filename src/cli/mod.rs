@@ -27,6 +27,8 @@ enum Command {
     Bench(train::BenchArgs),
     /// One neuron on two input bits (a logic gate): what its goal makes it carry.
     Neuron(train::NeuronArgs),
+    /// Associative memory: store ±1 patterns, recall them from corrupted cues.
+    Memory(train::MemoryArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -44,6 +46,7 @@ pub fn run() -> i32 {
         Command::Train(args) => train::run_train(args),
         Command::Bench(args) => train::run_bench(args),
         Command::Neuron(args) => train::run_neuron(args),
+        Command::Memory(args) => train::run_memory(args),
     };
     match result {
         Ok(()) => 0,

@@ -338,3 +338,52 @@ pub fn run_neuron(args: NeuronArgs) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[derive(Args)]
+pub struct MemoryArgs {
+    /// Patterns to store.
+    #[arg(long, default_value_t = 5)]
+    patterns: usize,
+    /// Bits (= neurons) per pattern.
+    #[arg(long, default_value_t = 64)]
+    bits: usize,
+    /// Probability that a cue bit is flipped.
+    #[arg(long, default_value_t = 0.15)]
+    corruption: f64,
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    #[arg(long, default_value_t = 0.01)]
+    lr: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `infomorph memory`: store random ±1 patterns, recall them from corrupted cues.
+pub fn run_memory(args: MemoryArgs) -> Result<(), String> {
+    if !(1..=256).contains(&args.patterns) || !(2..=4096).contains(&args.bits) {
+        return Err("patterns must be 1 to 256 and bits 2 to 4096".into());
+    }
+    let valid = (0.0..=1.0).contains(&args.corruption) && args.lr.is_finite() && args.lr >= 0.0;
+    if !valid || args.epochs == 0 {
+        return Err(
+            "corruption must be in [0, 1], lr a finite number ≥ 0 and epochs at least 1".into(),
+        );
+    }
+    let set = tasks::toy::patterns(args.patterns, args.bits, args.corruption, args.seed);
+    let report =
+        crate::network::memory::store_and_recall(&set, args.epochs, 20, args.lr, args.seed)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "cue accuracy {:.3} → recall accuracy {:.3} (shared information {:.3} bit per neuron)",
+            report.cue_accuracy, report.recall_accuracy, report.atoms[2]
+        );
+    }
+    Ok(())
+}

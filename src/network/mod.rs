@@ -3,6 +3,7 @@
 pub mod adam;
 pub mod backprop;
 pub mod layer;
+pub mod memory;
 pub mod model;
 pub mod neuron;
 pub mod train;
