@@ -3,7 +3,7 @@
 //! surrogate gradient σ'(A) through the sampling, the output θ used as logits of a
 //! softmax cross-entropy with the label, and one Adam over all parameters.
 
-use super::layer::{sample, Layer};
+use super::layer::sample;
 use super::model::{one_hot, Network, StepTerms};
 use crate::rng::counter_key;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -14,23 +14,6 @@ const STREAM_SECOND: u32 = 22;
 /// θ(1 − θ): σ'(A) written with σ(A).
 fn slope(theta: &Array2<f32>) -> Array2<f32> {
     theta.mapv(|t| t * (1.0 - t))
-}
-
-/// One Adam step on a source's weights (masked) and bias.
-fn update(
-    layer: &mut Layer,
-    source: usize,
-    grad_w: Option<Array2<f32>>,
-    grad_b: ndarray::Array1<f32>,
-) {
-    let s = &mut layer.sources[source];
-    if let Some(mut gw) = grad_w {
-        s.mask_gradient(&mut gw);
-        s.adam_w
-            .step(s.weights.as_slice_mut().unwrap(), gw.as_slice().unwrap());
-    }
-    s.adam_b
-        .step(s.bias.as_slice_mut().unwrap(), grad_b.as_slice().unwrap());
 }
 
 impl Network {
@@ -75,12 +58,7 @@ impl Network {
         d_theta /= batch as f32;
         let d_out = d_theta * slope(&out.theta);
         let d_y2 = d_out.dot(&self.output.sources[0].weights);
-        update(
-            &mut self.output,
-            0,
-            Some(d_out.t().dot(&y2)),
-            d_out.sum_axis(Axis(0)),
-        );
+        self.output.sources[0].step(Some(d_out.t().dot(&y2)), d_out.sum_axis(Axis(0)));
         // Back through the second step, the lateral weights, and the first step.
         let hidden = self
             .hidden
@@ -98,7 +76,7 @@ impl Network {
             (Some(g2[2].t().dot(&y1)), d_l_bias),
         ];
         for (source, (gw, gb)) in grads.into_iter().enumerate() {
-            update(hidden, source, gw, gb);
+            hidden.sources[source].step(gw, gb);
         }
         self.step += 1;
         StepTerms::default()

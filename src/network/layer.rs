@@ -84,9 +84,9 @@ pub struct Source {
     pub config: SourceConfig,
     pub weights: Array2<f32>,
     pub bias: Array1<f32>,
-    pub(crate) mask: Option<Array2<f32>>,
-    pub(crate) adam_w: Adam,
-    pub(crate) adam_b: Adam,
+    mask: Option<Array2<f32>>,
+    adam_w: Adam,
+    adam_b: Adam,
 }
 
 /// What a forward pass produced for one batch.
@@ -232,12 +232,26 @@ impl Source {
 
     /// Keeps masked weights at exactly zero: no gradient on the lateral diagonal or
     /// outside a sparse mask.
-    pub(crate) fn mask_gradient(&self, gw: &mut Array2<f32>) {
+    fn mask_gradient(&self, gw: &mut Array2<f32>) {
         if let Some(mask) = &self.mask {
             *gw *= mask;
         } else if matches!(self.config.wiring, Wiring::Lateral(_)) {
             gw.diag_mut().fill(0.0);
         }
+    }
+
+    /// One Adam step along the loss gradient of the weights (masked; none for fixed
+    /// weights) and of the bias.
+    pub(crate) fn step(&mut self, grad_w: Option<Array2<f32>>, grad_b: Array1<f32>) {
+        if let Some(mut gw) = grad_w {
+            self.mask_gradient(&mut gw);
+            self.adam_w
+                .step(self.weights.as_slice_mut().unwrap(), gw.as_slice().unwrap());
+        }
+        self.adam_b.step(
+            self.bias.as_slice_mut().unwrap(),
+            grad_b.as_slice().unwrap(),
+        );
     }
 
     /// x · Wᵀ + b for a batch × dim input.
@@ -421,19 +435,8 @@ impl Layer {
         let d_a = Array2::from_shape_vec((batch, neurons), d_a).expect("batch × neurons");
         let grads = self.activation_gradients(&fwd.aggregates, &d_a);
         for ((source, grad), x) in self.sources.iter_mut().zip(&grads).zip(inputs) {
-            let learn_w = source.config.wiring != Wiring::Identity;
-            if learn_w {
-                let mut gw = grad.t().dot(x);
-                source.mask_gradient(&mut gw);
-                source.adam_w.step(
-                    source.weights.as_slice_mut().unwrap(),
-                    gw.as_slice().unwrap(),
-                );
-            }
-            let gb = grad.sum_axis(Axis(0));
-            source
-                .adam_b
-                .step(source.bias.as_slice_mut().unwrap(), gb.as_slice().unwrap());
+            let gw = (source.config.wiring != Wiring::Identity).then(|| grad.t().dot(x));
+            source.step(gw, grad.sum_axis(Axis(0)));
         }
         self.last_terms.clone_from(&out);
         out
