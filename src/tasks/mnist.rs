@@ -105,7 +105,7 @@ pub fn digits8(data_seed: u64) -> TaskData {
     let (mut train, mut train_labels, mut test, mut test_labels) = (vec![], vec![], vec![], vec![]);
     for record in RECORDS.chunks_exact(65) {
         let c = record[0] as usize;
-        let (x, y) = if seen[c] < counts[c] * 4 / 5 {
+        let (x, y) = if seen[c] < crate::data::mnist10k::train_quota(counts[c]) {
             (&mut train, &mut train_labels)
         } else {
             (&mut test, &mut test_labels)
