@@ -230,6 +230,20 @@ impl Source {
         }
     }
 
+    /// The sparse lateral mask, if any (the GPU engine uploads it).
+    pub(crate) fn mask(&self) -> Option<&Array2<f32>> {
+        self.mask.as_ref()
+    }
+
+    /// The Adam states of the weights and of the bias.
+    pub(crate) fn adam(&self) -> (&Adam, &Adam) {
+        (&self.adam_w, &self.adam_b)
+    }
+
+    pub(crate) fn adam_mut(&mut self) -> (&mut Adam, &mut Adam) {
+        (&mut self.adam_w, &mut self.adam_b)
+    }
+
     /// Keeps masked weights at exactly zero: no gradient on the lateral diagonal or
     /// outside a sparse mask.
     fn mask_gradient(&self, gw: &mut Array2<f32>) {
@@ -361,7 +375,7 @@ impl Layer {
     }
 
     /// Bins every neuron's sources for this batch, neuron-major, into `bins`.
-    fn bin(&self, aggregates: &[Array2<f32>], bins: &mut Vec<Digits>) {
+    pub fn bin(&self, aggregates: &[Array2<f32>], bins: &mut Vec<Digits>) {
         let (batch, neurons) = aggregates[0].dim();
         let k = self.config.bins;
         bins.clear();
@@ -443,11 +457,7 @@ impl Layer {
     }
 
     /// dLoss/d(aggregate) per source from dLoss/dA.
-    pub(crate) fn activation_gradients(
-        &self,
-        agg: &[Array2<f32>],
-        d_a: &Array2<f32>,
-    ) -> Vec<Array2<f32>> {
+    pub fn activation_gradients(&self, agg: &[Array2<f32>], d_a: &Array2<f32>) -> Vec<Array2<f32>> {
         let r = &agg[0];
         match self.config.activation {
             Activation::Graetz { k1, k2 } => {

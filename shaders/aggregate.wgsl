@@ -1,0 +1,60 @@
+// Aggregates r, c, l: out = x · Wᵀ + b for a batch × dim input and neurons × dim weights
+// (CPU twin: Source::aggregate / Layer::aggregates in src/network/layer.rs). Tiled 16 × 16,
+// each output summed by one thread in a fixed order (deterministic). `bias_only` writes the
+// bias alone: the aggregate of an all-zero input (CPU twin: Layer::bias_aggregate).
+// The parameter buffer holds the weights row-major followed by the bias.
+
+struct Params {
+    m: u32,          // batch rows
+    n: u32,          // neurons
+    k: u32,          // input dim
+    out_offset: u32, // where this source's block starts in the aggregate buffer
+    bias_only: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+const TILE: u32 = 16u;
+var<workgroup> xs: array<array<f32, 16>, 16>;
+var<workgroup> ws: array<array<f32, 16>, 16>;
+
+@compute @workgroup_size(16, 16)
+fn aggregate(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let row = wg.y * TILE + lid.y; // sample
+    let col = wg.x * TILE + lid.x; // neuron
+    var acc = 0.0;
+    if (p.bias_only == 0u) {
+        let tiles = (p.k + TILE - 1u) / TILE;
+        for (var t = 0u; t < tiles; t = t + 1u) {
+            let k0 = t * TILE;
+            let xr = row;
+            let xk = k0 + lid.x;
+            var xv = 0.0;
+            if (xr < p.m && xk < p.k) {
+                xv = x[xr * p.k + xk];
+            }
+            xs[lid.y][lid.x] = xv;
+            let wn = wg.x * TILE + lid.y;
+            var wv = 0.0;
+            if (wn < p.n && xk < p.k) {
+                wv = w[wn * p.k + xk];
+            }
+            ws[lid.y][lid.x] = wv;
+            workgroupBarrier();
+            let kmax = min(TILE, p.k - k0);
+            for (var kk = 0u; kk < kmax; kk = kk + 1u) {
+                acc = acc + xs[lid.y][kk] * ws[lid.x][kk];
+            }
+            workgroupBarrier();
+        }
+    }
+    if (row < p.m && col < p.n) {
+        out[p.out_offset + row * p.n + col] = acc + w[p.n * p.k + col];
+    }
+}
