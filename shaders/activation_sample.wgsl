@@ -49,7 +49,10 @@ fn activation_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
         l = agg[2u * p.stride + id];
     }
     let a = activation(r, c, l);
-    let th = clamp(sigmoid(a), p.eps, p.one_minus_eps);
+    var th = clamp(sigmoid(a), p.eps, p.one_minus_eps);
+    if ((bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u) {
+        th = a; // NaN stays NaN, as the CPU's clamp leaves it (a blow-up must show)
+    }
     theta[id] = th;
     theta_nm[n * p.batch + b] = th;
     var key = st.key_main;

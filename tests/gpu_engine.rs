@@ -399,3 +399,109 @@ fn context_twenty_steps_match_cpu() {
     };
     assert_within_tolerance(&d);
 }
+
+fn small_config(model: ModelKind) -> RunConfig {
+    RunConfig {
+        model,
+        goal: "heuristic".into(),
+        hidden: 8,
+        batch: 64,
+        epochs: 1,
+        ..RunConfig::default()
+    }
+}
+
+/// No adapter (forced): Auto falls back to the CPU engine and says why; a required GPU
+/// is an error; models the GPU engine does not run stay on the CPU with a message.
+#[test]
+fn forced_cpu_fallback() {
+    let task = infomorph::tasks::toy::by_name("xor", 0).unwrap();
+    let config = small_config(ModelKind::Context);
+    let net = || Network::new(&config, task.dim, task.classes).unwrap();
+    let none = || Some(Err("no wgpu adapter (forced by the test)".to_string()));
+    let mut e = Engine::choose(net(), task.clone(), EnginePreference::Auto, none()).unwrap();
+    assert_eq!(e.engine_name(), "cpu");
+    assert!(e.adapter_info().is_none());
+    assert!(
+        e.notices()[0].contains("no wgpu adapter"),
+        "{:?}",
+        e.notices()
+    );
+    e.queue_steps(3).unwrap();
+    assert_eq!(e.steps(), 3);
+    let m = pollster::block_on(e.metrics()).unwrap();
+    assert_eq!((m.engine, m.step, m.steps_in_mean), ("cpu", 3, 3));
+    let err = Engine::choose(net(), task.clone(), EnginePreference::Gpu, none())
+        .err()
+        .unwrap();
+    assert!(err.contains("no wgpu adapter"), "{err}");
+    let rp = small_config(ModelKind::RandomProjection);
+    let rp_net = Network::new(&rp, task.dim, task.classes).unwrap();
+    let e = Engine::choose(rp_net, task, EnginePreference::Auto, None).unwrap();
+    assert_eq!(e.engine_name(), "cpu");
+    assert!(e.notices()[0].contains("random-projection model runs on the CPU engine only"));
+}
+
+/// The device is lost mid-run: the run continues on the CPU engine from the last
+/// checkpoint's weights, Adam state and step, and says so.
+#[test]
+fn device_loss_continues_on_the_cpu() {
+    let Some(ctx) = context() else { return };
+    let task = mnist10k(2);
+    let config = small_config(ModelKind::Trivariate);
+    let net = Network::new(&config, task.dim, task.classes).unwrap();
+    let mut e = Engine::choose(net, task, EnginePreference::Gpu, Some(Ok(ctx))).unwrap();
+    assert_eq!(e.engine_name(), "gpu");
+    assert!(e.adapter_info().is_some());
+    e.queue_steps(3).unwrap();
+    pollster::block_on(e.checkpoint()).unwrap();
+    let snapshot = pollster::block_on(e.network()).unwrap();
+    e.queue_steps(2).unwrap();
+    e.simulate_device_loss();
+    // The next step notices, switches, and runs on the CPU from step 3.
+    e.queue_steps(1).unwrap();
+    assert_eq!(e.engine_name(), "cpu");
+    assert!(e.adapter_info().is_none());
+    assert_eq!(e.steps(), 4);
+    let last = e.notices().last().unwrap();
+    assert!(last.contains("lost") && last.contains("step 3"), "{last}");
+    // The CPU network started from the checkpoint: replay the one step from the
+    // snapshot on a CPU engine and compare exactly.
+    let task = mnist10k(2);
+    let mut replay = Engine::choose(snapshot, task, EnginePreference::Cpu, None).unwrap();
+    replay.queue_steps(1).unwrap();
+    let a = pollster::block_on(e.network()).unwrap();
+    let b = pollster::block_on(replay.network()).unwrap();
+    for (la, lb) in [
+        (a.hidden.as_ref().unwrap(), b.hidden.as_ref().unwrap()),
+        (&a.output, &b.output),
+    ] {
+        for (sa, sb) in la.sources.iter().zip(&lb.sources) {
+            assert_eq!(sa.weights, sb.weights);
+            assert_eq!(sa.bias, sb.bias);
+        }
+    }
+    let m = pollster::block_on(e.metrics()).unwrap();
+    assert_eq!((m.engine, m.step), ("cpu", 4));
+}
+
+/// Sizes are checked against the adapter's limits before allocation; the refusal
+/// names the limit.
+#[test]
+fn oversized_network_is_refused_naming_the_limit() {
+    use infomorph::engine::gpu::context::check_limits;
+    use infomorph::engine::gpu::network::needs;
+    let limits = wgpu::Limits::downlevel_defaults();
+    let big = RunConfig {
+        hidden: 50_000,
+        ..small_config(ModelKind::Context)
+    };
+    let err = check_limits(&limits, &needs(&big, 784, 10, 10_000)).unwrap_err();
+    assert!(err.contains("max_storage_buffer_binding_size"), "{err}");
+    assert!(err.contains("hidden feedforward weights"), "{err}");
+    assert!(check_limits(
+        &limits,
+        &needs(&small_config(ModelKind::Trivariate), 784, 10, 10_000)
+    )
+    .is_ok());
+}
