@@ -58,3 +58,24 @@ fn aggregate(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id)
         out[p.out_offset + row * p.n + col] = acc + w[p.n * p.k + col];
     }
 }
+
+// The same product without workgroup memory or barriers, one output per thread (same
+// summation order, so the same result): faster on CPU adapters such as llvmpipe, where
+// a barrier costs a coroutine switch per invocation. Dispatched as a flat grid of
+// 64-wide groups over m × n.
+@compute @workgroup_size(64)
+fn aggregate_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let id = flat_id(gid, groups);
+    if (id >= p.m * p.n) {
+        return;
+    }
+    let row = id / p.n;
+    let col = id - row * p.n;
+    var acc = 0.0;
+    if (p.bias_only == 0u) {
+        for (var kk = 0u; kk < p.k; kk = kk + 1u) {
+            acc = acc + x[row * p.k + kk] * w[col * p.k + kk];
+        }
+    }
+    out[p.out_offset + id] = acc + w[p.n * p.k + col];
+}

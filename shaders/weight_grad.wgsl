@@ -51,6 +51,23 @@ fn weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_i
     }
 }
 
+// The same without workgroup memory or barriers (same summation order), for CPU
+// adapters; a flat grid over neurons × dim.
+@compute @workgroup_size(64)
+fn weight_grad_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let id = flat_id(gid, groups);
+    if (id >= p.neurons * p.dim) {
+        return;
+    }
+    let n = id / p.dim;
+    let k = id - n * p.dim;
+    var acc = 0.0;
+    for (var b = 0u; b < p.batch; b = b + 1u) {
+        acc = acc + g[p.g_offset + b * p.neurons + n] * x[b * p.dim + k];
+    }
+    grad[id] = acc;
+}
+
 @compute @workgroup_size(64)
 fn bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
     let n = gid.x;

@@ -39,7 +39,12 @@ fn context() -> Option<GpuContext> {
 }
 
 fn check() -> Option<KernelCheck> {
-    context().map(KernelCheck::new)
+    context().map(|c| KernelCheck::new(c, false))
+}
+
+/// The barrier-free matrix products (used on CPU adapters).
+fn check_direct() -> Option<KernelCheck> {
+    context().map(|c| KernelCheck::new(c, true))
 }
 
 fn random(rng: &mut Stream, n: usize, scale: f64) -> Vec<f32> {
@@ -92,9 +97,15 @@ fn test_layer(
 /// aggregate.wgsl vs Layer::aggregate (x·Wᵀ + b).
 #[test]
 fn aggregate_matches_cpu() {
-    let Some(k) = check() else { return };
+    let (Some(tiled), Some(direct)) = (check(), check_direct()) else {
+        return;
+    };
     let mut rng = Stream::new(1);
-    for &(m, n, d) in &[(37, 23, 50), (256, 24, 784), (5, 3, 1)] {
+    for (k, &(m, n, d)) in [&tiled, &direct].into_iter().flat_map(|k| {
+        [(37, 23, 50), (256, 24, 784), (5, 3, 1)]
+            .iter()
+            .map(move |s| (k, s))
+    }) {
         let l = test_layer(Activation::HIDDEN, 2, n, &[d, 10], Binning::MaxAbs, 20);
         let x = random(&mut rng, m * d, 1.0);
         let cpu = l.aggregate(0, Array2::from_shape_vec((m, d), x.clone()).unwrap().view());
@@ -244,9 +255,15 @@ fn activation_gradient_matches_cpu() {
 /// weight_grad.wgsl vs gradᵀ·x and Σ_b grad.
 #[test]
 fn weight_gradient_matches_cpu() {
-    let Some(k) = check() else { return };
+    let (Some(tiled), Some(direct)) = (check(), check_direct()) else {
+        return;
+    };
     let mut rng = Stream::new(5);
-    for &(b, n, d) in &[(256, 24, 784), (64, 10, 24), (33, 5, 7)] {
+    for (k, &(b, n, d)) in [&tiled, &direct].into_iter().flat_map(|k| {
+        [(256, 24, 784), (64, 10, 24), (33, 5, 7)]
+            .iter()
+            .map(move |s| (k, s))
+    }) {
         let g = random(&mut rng, b * n, 1e-3);
         let x = random(&mut rng, b * d, 1.0);
         let ga = Array2::from_shape_vec((b, n), g.clone()).unwrap();

@@ -23,8 +23,9 @@ fn act_words(a: Activation) -> [u32; 5] {
 }
 
 impl KernelCheck {
-    pub fn new(ctx: GpuContext) -> Self {
-        let kernels = Kernels::new(&ctx.device);
+    /// `direct`: the barrier-free matrix products instead of the tiled ones.
+    pub fn new(ctx: GpuContext, direct: bool) -> Self {
+        let kernels = Kernels::new(&ctx.device, direct);
         KernelCheck { ctx, kernels }
     }
 
@@ -83,7 +84,7 @@ impl KernelCheck {
         let (xb, pb) = (self.f32s(x), self.f32s(&params));
         let out = storage(&self.ctx.device, "out", m * n * 4);
         let u = uniform(&self.ctx.device, &[m as u32, n as u32, k as u32, 0, 0]);
-        let size = [n.div_ceil(16) as u32, m.div_ceil(16) as u32, 1];
+        let size = self.kernels.aggregate_size(m, n, self.max_groups());
         self.run(&self.kernels.aggregate, &[&u, &xb, &pb, &out], size);
         self.read_f32(&out, m * n)
     }
@@ -240,7 +241,8 @@ impl KernelCheck {
         self.run(
             &self.kernels.weight_grad,
             &[&u, &gb, &xb, &out],
-            [dim.div_ceil(16) as u32, neurons.div_ceil(16) as u32, 1],
+            self.kernels
+                .weight_grad_size(neurons, dim, self.max_groups()),
         );
         self.run(
             &self.kernels.bias_grad,

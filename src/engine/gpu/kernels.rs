@@ -86,10 +86,41 @@ pub(crate) struct Kernels {
     pub adam: Kernel,
     pub accumulate: Kernel,
     pub count: Kernel,
+    /// Matrix products without workgroup memory (CPU adapters) instead of 16 × 16 tiles.
+    pub direct: bool,
+}
+
+/// Whether to use the barrier-free matrix products: on CPU adapters (llvmpipe,
+/// SwiftShader), where barriers are expensive; `INFOMORPH_GPU_MATMUL=tiled|direct`
+/// overrides.
+pub(crate) fn prefer_direct(info: &wgpu::AdapterInfo) -> bool {
+    match std::env::var("INFOMORPH_GPU_MATMUL").as_deref() {
+        Ok("tiled") => false,
+        Ok("direct") => true,
+        _ => info.device_type == wgpu::DeviceType::Cpu,
+    }
 }
 
 impl Kernels {
-    pub fn new(device: &wgpu::Device) -> Self {
+    /// Workgroups of an aggregate dispatch (m samples × n neurons).
+    pub fn aggregate_size(&self, m: usize, n: usize, max: u32) -> [u32; 3] {
+        if self.direct {
+            grid(m * n, max)
+        } else {
+            [n.div_ceil(16) as u32, m.div_ceil(16) as u32, 1]
+        }
+    }
+
+    /// Workgroups of a weight-gradient dispatch (n neurons × dim).
+    pub fn weight_grad_size(&self, n: usize, dim: usize, max: u32) -> [u32; 3] {
+        if self.direct {
+            grid(n * dim, max)
+        } else {
+            [dim.div_ceil(16) as u32, n.div_ceil(16) as u32, 1]
+        }
+    }
+
+    pub fn new(device: &wgpu::Device, direct: bool) -> Self {
         use Slot::*;
         let gather = include_str!("../../../shaders/gather.wgsl");
         let aggregate = include_str!("../../../shaders/aggregate.wgsl");
@@ -112,7 +143,11 @@ impl Kernels {
                 device,
                 "aggregate",
                 aggregate,
-                "aggregate",
+                if direct {
+                    "aggregate_direct"
+                } else {
+                    "aggregate"
+                },
                 &[su(0), (1, Read), (2, Read), (3, Write)],
             ),
             activation_sample: kernel(
@@ -140,7 +175,11 @@ impl Kernels {
                 device,
                 "weight_grad",
                 wgrad,
-                "weight_grad",
+                if direct {
+                    "weight_grad_direct"
+                } else {
+                    "weight_grad"
+                },
                 &[su(0), (1, Read), (2, Read), (3, Write)],
             ),
             bias_grad: kernel(
@@ -171,6 +210,7 @@ impl Kernels {
                 "count",
                 &[su(0), (1, Read), (2, Read), (4, Write)],
             ),
+            direct,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! gradients, Adam, for the hidden and then the output layer.
 
 use super::context::{GpuContext, Need};
-use super::kernels::{grid, Kernel, Kernels};
+use super::kernels::{grid, prefer_direct, Kernel, Kernels};
 use super::pid_bridge::{pid_stage, PidBindings, PidKernel};
 use crate::network::layer::{Activation, Binning, Layer, Wiring, THETA_EPS};
 use crate::network::model::{
@@ -518,7 +518,7 @@ impl GpuNetwork {
             ));
         }
         let device = &ctx.device;
-        let kernels = Kernels::new(device);
+        let kernels = Kernels::new(device, prefer_direct(&ctx.info));
         // The dataset once: every row as dim inputs then the label.
         let mut data = Vec::with_capacity(rows * (dim + 1));
         for (x, y) in [
@@ -670,7 +670,7 @@ impl GpuNetwork {
         let h_stride = h.stride(self.batch);
         let lateral = self.config.model.has_lateral();
         let has_context = self.config.model != ModelKind::Lateral;
-        let tile = |n: usize, m: usize| [n.div_ceil(16) as u32, m.div_ceil(16) as u32, 1];
+        let tile = |n: usize, m: usize| k.aggregate_size(m, n, max_groups);
         // Hidden aggregates of F and C.
         let mut inputs: Vec<&wgpu::Buffer> = vec![&self.xb];
         if has_context {
@@ -928,7 +928,7 @@ impl GpuNetwork {
                     K::WeightGrad,
                     &k.weight_grad,
                     &[&u, &l.dagg, x, &src.grad],
-                    [src.dim.div_ceil(16) as u32, n.div_ceil(16) as u32, 1],
+                    k.weight_grad_size(n, src.dim, max_groups),
                 );
             }
             dispatch(
