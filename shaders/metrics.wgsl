@@ -48,7 +48,7 @@ fn count(@builtin(local_invocation_index) lid: u32) {
     var mine = 0u;
     for (var r = lid; r < p.len; r = r + 64u) {
         var best = 0u;
-        var best_v = -3.4028235e38;
+        var best_v = bitcast<f32>(0xff7fffffu); // f32::MIN
         for (var j = 0u; j < p.classes; j = j + 1u) {
             var v = src[r * p.classes + j];
             if (means[j] >= 0.5) {

@@ -101,3 +101,76 @@ fn decompose_xor_in_the_browser() {
     assert!((out["goal"].as_f64().unwrap() - terms[3]).abs() < 1e-12);
     assert!(infomorph::web::decompose("{}", None, false).is_err());
 }
+
+/// The GPU engine through the browser's real WebGPU, against the CPU engine from the
+/// same weights: the upload and readback of every weight and Adam moment round-trip
+/// exactly, and the evaluation pass (gather, aggregates, activation and sampling with
+/// the counter RNG, two recurrent steps, output layer, accuracy count) gives the CPU's
+/// accuracy. Training steps in the browser wait for the GPU PID kernel (the temporary
+/// PID bridge needs a blocking readback); the engine choice says so.
+#[wasm_bindgen_test]
+async fn gpu_engine_parity_through_webgpu() {
+    use infomorph::engine::gpu::{GpuContext, GpuNetwork, Split};
+    use infomorph::engine::{Engine, EnginePreference};
+    use infomorph::network::model::{ModelKind, Network, RunConfig};
+    use infomorph::network::train::view;
+    let ctx = match GpuContext::new().await {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            assert!(
+                option_env!("INFOMORPH_REQUIRE_GPU") != Some("1"),
+                "INFOMORPH_REQUIRE_GPU=1 but the browser has no WebGPU adapter: {e}"
+            );
+            console_log!("SKIPPED: no WebGPU adapter ({e})");
+            return;
+        }
+    };
+    console_log!("WebGPU adapter: {}", ctx.adapter_description());
+    drop(ctx);
+    let task = infomorph::tasks::mnist::digits8(0);
+    for model in [ModelKind::Trivariate, ModelKind::Context] {
+        let config = RunConfig {
+            model,
+            goal: "heuristic".into(),
+            hidden: 16,
+            batch: 128,
+            ..RunConfig::default()
+        };
+        let mut net = Network::new(&config, task.dim, task.classes).unwrap();
+        for chunk in 0..3 {
+            let rows = chunk * 128..(chunk + 1) * 128;
+            let x = &task.train_x[rows.start * task.dim..rows.end * task.dim];
+            net.train_batch(view(x, task.dim), &task.train_y[rows]);
+        }
+        let ctx = GpuContext::new().await.unwrap();
+        let mut gpu = GpuNetwork::new(ctx, &net, &task).unwrap();
+        let back = gpu.to_network().await.unwrap();
+        assert_eq!(back.steps(), net.steps());
+        for (a, b) in [
+            (back.hidden.as_ref().unwrap(), net.hidden.as_ref().unwrap()),
+            (&back.output, &net.output),
+        ] {
+            for (sa, sb) in a.sources.iter().zip(&b.sources) {
+                assert_eq!(sa.weights, sb.weights);
+                assert_eq!(sa.bias, sb.bias);
+            }
+        }
+        let a_gpu = gpu.accuracy(Split::Test, 1).await.unwrap();
+        let a_cpu = net.accuracy(view(&task.test_x, task.dim), &task.test_y, 1);
+        assert!(
+            !gpu.context().is_lost(),
+            "{:?}",
+            gpu.context().lost_reason()
+        );
+        console_log!(
+            "{} test accuracy: WebGPU {a_gpu:.4}, CPU {a_cpu:.4}",
+            model.name()
+        );
+        assert!((a_gpu - a_cpu).abs() <= 0.01, "{a_gpu} vs {a_cpu}");
+    }
+    let engine = Engine::new(&RunConfig::default(), task, EnginePreference::Auto)
+        .await
+        .unwrap();
+    console_log!("engine choice in the browser: {:?}", engine.notices());
+    assert!(!engine.notices().is_empty());
+}

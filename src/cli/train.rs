@@ -430,6 +430,13 @@ fn bench_gpu(mut engine: Engine, config: &RunConfig, args: &BenchArgs) -> Result
         engine.queue_steps(1)?;
         engine.wait()?;
     }
+    if std::env::var_os("INFOMORPH_PROFILE").is_some() {
+        if let Some(g) = engine.gpu_mut() {
+            for (name, ms) in g.profile_step()? {
+                eprintln!("profile {name:>20} {ms:9.3} ms");
+            }
+        }
+    }
     let mut times: Vec<f64> = Vec::new();
     for _ in 0..args.steps.max(1) {
         let start = std::time::Instant::now();

@@ -144,6 +144,11 @@ impl Engine {
                 "the {} model runs on the CPU engine only",
                 net.config.model.name()
             )),
+            _ if gpu::pid_bridge::training_unavailable().is_some() => {
+                Err(gpu::pid_bridge::training_unavailable()
+                    .unwrap_or_default()
+                    .to_string())
+            }
             None => Err("no GPU adapter was requested".to_string()),
             Some(Err(e)) => Err(e),
             Some(Ok(ctx)) => {
@@ -226,6 +231,13 @@ impl Engine {
     /// The GPU network, when the GPU engine runs.
     pub fn gpu(&self) -> Option<&GpuNetwork> {
         match &self.inner {
+            Inner::Gpu(g) => Some(g),
+            Inner::Cpu(_) => None,
+        }
+    }
+
+    pub fn gpu_mut(&mut self) -> Option<&mut GpuNetwork> {
+        match &mut self.inner {
             Inner::Gpu(g) => Some(g),
             Inner::Cpu(_) => None,
         }

@@ -93,6 +93,17 @@ impl GpuContext {
                 }
             });
         }
+        {
+            // A validation or out-of-memory error leaves the results undefined: the engine
+            // treats it like a lost device (the run continues on the CPU) and says why.
+            let (lost, reason) = (lost.clone(), lost_reason.clone());
+            device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                lost.store(true, Ordering::SeqCst);
+                if let Ok(mut r) = reason.lock() {
+                    r.get_or_insert_with(|| format!("GPU error: {e}"));
+                }
+            }));
+        }
         Ok(GpuContext {
             device,
             queue,

@@ -114,7 +114,7 @@ struct GpuLayer {
     pids: Vec<(usize, PidKernel, PidBindings)>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum K {
     Gather,
     Aggregate,
@@ -127,7 +127,7 @@ enum K {
     Accumulate,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum LayerId {
     Hidden,
     Output,
@@ -1048,6 +1048,9 @@ impl GpuNetwork {
         if self.ctx.is_lost() {
             return Err(self.lost_error());
         }
+        if let Some(why) = super::pid_bridge::training_unavailable() {
+            return Err(why.into());
+        }
         let spe = self.steps_per_epoch;
         let epoch = self.step as usize / spe + 1;
         let j = self.step as usize % spe;
@@ -1094,6 +1097,60 @@ impl GpuNetwork {
             }
         }
         Ok(())
+    }
+
+    /// Runs one training step dispatch by dispatch, waiting after each, and returns the
+    /// wall time of every stage in milliseconds (native only; for profiling).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn profile_step(&mut self) -> Result<Vec<(String, f64)>, String> {
+        // Set up the step uniform and permutation exactly as queue_step does, by
+        // queueing a real step first (its timing is not reported).
+        self.queue_step()?;
+        self.wait()?;
+        self.step -= 1;
+        self.accumulated -= 1;
+        for l in [&mut self.hidden, &mut self.output] {
+            if l.lr != 0.0 {
+                l.adam_steps -= 1;
+            }
+        }
+        let j = self.step as usize % self.steps_per_epoch;
+        let b = self.batch.min(self.train_len - j * self.batch);
+        let plan = self
+            .train_plans
+            .iter()
+            .find(|p| p.batch == b)
+            .expect("plan");
+        let device = &self.ctx.device;
+        let mut out = Vec::new();
+        for op in &plan.ops {
+            let start = std::time::Instant::now();
+            let mut enc = device.create_command_encoder(&Default::default());
+            let name = match op {
+                Op::Dispatch { k, group, size } => {
+                    {
+                        let mut pass = enc.begin_compute_pass(&Default::default());
+                        pass.set_pipeline(&self.kernel(*k).pipeline);
+                        pass.set_bind_group(0, group, &[]);
+                        pass.dispatch_workgroups(size[0], size[1], size[2]);
+                    }
+                    format!("{k:?}")
+                }
+                Op::Pid { layer, batch } => {
+                    let l = match layer {
+                        LayerId::Hidden => &self.hidden,
+                        LayerId::Output => &self.output,
+                    };
+                    let (_, pid, bindings) = l.pids.iter().find(|p| p.0 == *batch).expect("pid");
+                    enc = pid_stage(pid, device, &self.ctx.queue, enc, bindings);
+                    format!("Pid({layer:?})")
+                }
+            };
+            self.ctx.queue.submit([enc.finish()]);
+            self.wait()?;
+            out.push((name, start.elapsed().as_secs_f64() * 1e3));
+        }
+        Ok(out)
     }
 
     /// Queues `n` steps (e.g. several per animation frame).

@@ -6,9 +6,10 @@
 //! and the terms. So a step with the bridge has one CPU round trip; with the real kernel
 //! `pid_stage` becomes `pid.record(&mut encoder, bindings); encoder`.
 
-use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
+use crate::pid::{GoalWeights, Isx, JointShape, NeuronBatch};
 use std::cell::RefCell;
 
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub struct PidKernel {
     sources: usize,
     neurons: usize,
@@ -19,6 +20,7 @@ pub struct PidKernel {
 }
 
 /// The buffers one layer's PID stage reads and writes.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub struct PidBindings {
     bins: wgpu::Buffer,
     theta: wgpu::Buffer,
@@ -98,7 +100,7 @@ impl PidKernel {
         let slice = self.staging.slice(..);
         slice.map_async(wgpu::MapMode::Read, |_| {});
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
-        let (bins, theta): (Vec<Digits>, Vec<f64>) = {
+        let (bins, theta): (Vec<crate::pid::Digits>, Vec<f64>) = {
             let Ok(view) = slice.get_mapped_range() else {
                 return; // device lost: the engine notices on its next step
             };
@@ -150,3 +152,12 @@ pub fn pid_stage(
 
 /// Whether the PID stage needs the host (the bridge) — false with the real kernel.
 pub const PID_ON_HOST: bool = true;
+
+/// Why training steps cannot run on this target's GPU engine, if they cannot: the
+/// bridge blocks on a readback, which a browser does not allow.
+pub fn training_unavailable() -> Option<&'static str> {
+    (PID_ON_HOST && cfg!(target_arch = "wasm32")).then_some(
+        "training on the GPU in the browser waits for the GPU PID kernel \
+         (the temporary PID bridge needs a blocking readback)",
+    )
+}
