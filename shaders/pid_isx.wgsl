@@ -16,8 +16,7 @@
 @group(0) @binding(4) var<storage, read_write> terms: array<f32>;
 
 var<workgroup> tile: array<vec4<f32>, 256>;
-var<workgroup> red: array<f32, 256>;
-var<workgroup> sums: array<f32, 20>;
+var<workgroup> part: array<f32, 1280>;
 var<workgroup> occupied: u32;
 
 // log2 of P(t,W) / (P(W) P(t)) and whether the guard keeps it, without forming
@@ -122,37 +121,42 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
     }
 
-    // Redundancies and the weighted kept masses, reduced in a fixed order.
-    for (var a = 0u; a < na + 2u; a++) {
-        var x = 0.0;
-        if (a < na) {
-            x = redundancy[a];
-        } else if (a == na) {
-            x = kept.x;
-        } else {
-            x = kept.y;
-        }
-        workgroupBarrier();
-        red[l] = x;
-        workgroupBarrier();
-        for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-            if (l < off) {
-                red[l] += red[l + off];
+    // Redundancies and the weighted kept masses, reduced in a fixed order: the 256
+    // threads fold into 64 slots per value in four turns, then a tree over the slots.
+    let nv = na + 2u;
+    for (var turn = 0u; turn < 4u; turn++) {
+        if (l / 64u == turn) {
+            for (var a = 0u; a < nv; a++) {
+                var x = kept.y;
+                if (a < na) {
+                    x = redundancy[a];
+                } else if (a == na) {
+                    x = kept.x;
+                }
+                let i = a * 64u + l % 64u;
+                if (turn == 0u) {
+                    part[i] = x;
+                } else {
+                    part[i] += x;
+                }
             }
-            workgroupBarrier();
         }
-        if (l == 0u) {
-            sums[a] = red[0];
-        }
+        workgroupBarrier();
     }
-    workgroupBarrier();
+    for (var off = 32u; off > 0u; off = off >> 1u) {
+        for (var idx = l; idx < nv * off; idx += WG) {
+            let i = (idx / off) * 64u + idx % off;
+            part[i] += part[i + off];
+        }
+        workgroupBarrier();
+    }
 
     let tc = P.dims2.z;
     if (l < na) {
         // Atoms by Moebius inversion; the matrix is integer, so only the sum rounds.
         var atom = 0.0;
         for (var b = 0u; b < na; b++) {
-            atom += P.mobius[5u * l + b / 4u][b % 4u] * sums[b];
+            atom += P.mobius[5u * l + b / 4u][b % 4u] * part[64u * b];
         }
         terms[neuron * tc + l] = atom;
     }
@@ -164,17 +168,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         if (pt.y > 0.0) {
             h -= pt.y * log2(pt.y);
         }
-        terms[neuron * tc + na] = h - sums[P.dims2.y];
+        terms[neuron * tc + na] = h - part[64u * P.dims2.y];
         // dG/dP(t) parts, the same for every state: -sum_a w_a kept_a(t) / (P(t) ln 2),
         // and the H(T) term with the paper's 1e-10 inside the logarithm.
         let ln2 = 0.6931471805599453;
         let ew = P.scal.x;
         var gc = vec2<f32>(0.0);
         if (pt.x > 0.0) {
-            gc.x = -sums[na] / (pt.x * ln2);
+            gc.x = -part[64u * na] / (pt.x * ln2);
         }
         if (pt.y > 0.0) {
-            gc.y = -sums[na + 1u] / (pt.y * ln2);
+            gc.y = -part[64u * (na + 1u)] / (pt.y * ln2);
         }
         let pe = pt + vec2<f32>(1e-10);
         gc += ew * (-log2(pe) - pt / (pe * ln2));

@@ -61,35 +61,40 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
     }
 
-    // B: state ids in first-occurrence order (prefix sum of the "first" flags).
-    var running = 0u;
-    for (var r = 0u; r < rounds; r++) {
-        let b = r * WG + l;
-        var first = 0u;
-        if (b < batch && state_of[base + b] == b) {
-            first = 1u;
+    // B: state ids in first-occurrence order: each thread counts the first samples of
+    // its contiguous block, one workgroup prefix sum, then ids along the block.
+    storageBarrier();
+    let per = (batch + WG - 1u) / WG;
+    let lo = min(l * per, batch);
+    let hi = min(lo + per, batch);
+    var firsts = 0u;
+    for (var b = lo; b < hi; b++) {
+        if (state_of[base + b] == b) {
+            firsts += 1u;
+        }
+    }
+    scan[l] = firsts;
+    workgroupBarrier();
+    for (var off = 1u; off < WG; off = off << 1u) {
+        var add = 0u;
+        if (l >= off) {
+            add = scan[l - off];
         }
         workgroupBarrier();
-        scan[l] = first;
+        scan[l] += add;
         workgroupBarrier();
-        for (var off = 1u; off < WG; off = off << 1u) {
-            var add = 0u;
-            if (l >= off) {
-                add = scan[l - off];
-            }
-            workgroupBarrier();
-            scan[l] += add;
-            workgroupBarrier();
-        }
-        let id = running + scan[l] - 1u;
-        if (first == 1u) {
+    }
+    var id = scan[l] - firsts;
+    for (var b = lo; b < hi; b++) {
+        if (state_of[base + b] == b) {
             state_of[base + b] = id | FINAL;
             if (id < cap) {
                 states[sbase + id] = vec4<f32>(0.0, 0.0, 0.0, f32(bins[base + b] & kmask));
             }
+            id += 1u;
         }
-        running += scan[WG - 1u];
     }
+    let running = scan[WG - 1u];
     if (l == 0u) {
         occupied = min(running, cap);
     }

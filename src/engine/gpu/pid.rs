@@ -21,7 +21,8 @@ const WORKGROUP: u64 = 256;
 const MAX_ANTICHAINS: usize = 18;
 const MAX_UNION_TERMS: usize = 64;
 const MOBIUS_COLUMNS: usize = 20;
-/// Workgroup memory of the largest stage (pid_gradient: 256 × (4 + 16 + 16) + 4 bytes).
+/// Workgroup memory of the largest stages (pid_isx: 256 × 16 + 1280 × 4 + 4 bytes;
+/// pid_gradient: 256 × (4 + 16 + 16) + 4 bytes).
 const WORKGROUP_BYTES: u32 = 9220;
 
 // Word offsets of the fields of `Params` in pid_common.wgsl (u32 words).
