@@ -467,23 +467,30 @@ fn refuses_what_it_cannot_run() {
     assert!(b.is_ok(), "{:?}", b.err());
 }
 
+/// The largest shape the engine promises (slow on a software adapter).
+#[test]
+#[ignore]
+fn largest_shape_2000_neurons_4096_batch() {
+    parity(
+        "3 sources, 2000 × 4096, ~60 states",
+        &sparse(3, 20, 2000, 4096, 60),
+        &GAMMA3,
+    );
+}
+
 /// ms per record + submit + wait for 100 trivariate neurons × 1024 samples.
 #[test]
 #[ignore]
 fn timing_100_neurons_1024_batch() {
     let Some(g) = gpu() else { return };
-    let stages: usize = std::env::var("PIDSTAGES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
     for (what, b) in [
         ("sparse ~50 states", sparse(3, 20, 100, 1024, 50)),
         ("all distinct", distinct(3, 20, 100, 1024)),
     ] {
-        eprintln!("stages {stages}");
         let s = setup(g, &b, &GAMMA3);
         let _ = step(g, &s);
-        let reps = if what == "all distinct" { 1 } else { 5 };
+        // The all-distinct case takes seconds per step on a software adapter.
+        let reps = if what == "all distinct" { 2 } else { 10 };
         let t0 = std::time::Instant::now();
         for _ in 0..reps {
             let mut encoder = g.device.create_command_encoder(&Default::default());
