@@ -324,6 +324,25 @@ fn two_sources_sparse() {
 }
 
 #[test]
+fn small_and_degenerate_batches() {
+    parity(
+        "2 sources, 3 × 100, one state",
+        &sparse(2, 20, 3, 100, 1),
+        &GAMMA2,
+    );
+    parity(
+        "3 sources, 5 × 37, ~5 states",
+        &sparse(3, 20, 5, 37, 5),
+        &GAMMA3,
+    );
+    parity(
+        "3 sources, 2 × 1, one sample",
+        &sparse(3, 20, 2, 1, 1),
+        &GAMMA3,
+    );
+}
+
+#[test]
 fn two_sources_all_distinct() {
     parity(
         "2 sources, 7 × 1024, all distinct, 256 bins",
@@ -501,6 +520,12 @@ fn timing_100_neurons_1024_batch() {
                 .expect("poll");
         }
         let ms = t0.elapsed().as_secs_f64() * 1e3 / reps as f64;
-        eprintln!("timing, 3 sources, 100 × 1024, {what}: {ms:.2} ms per step");
+        let t0 = std::time::Instant::now();
+        let _ = cpu(&b, &GAMMA3);
+        let cpu_ms = t0.elapsed().as_secs_f64() * 1e3;
+        eprintln!(
+            "timing, 3 sources, 100 × 1024, {what}: {ms:.2} ms per GPU step \
+             (CPU twin, setup included: {cpu_ms:.2} ms)"
+        );
     }
 }

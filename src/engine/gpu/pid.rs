@@ -2,16 +2,30 @@
 //! layer from its binned samples, as four WGSL compute passes (method §2–4). The CPU
 //! twin is [`crate::pid::Isx::goal_from_samples`]; this computes the same in f32.
 //!
-//! Stages (one dispatch each, covering all neurons):
+//! Stages (one dispatch each, covering all neurons; the first three use one
+//! workgroup of 256 per neuron, on a 2-D grid past 65535 neurons):
 //! 1. `pid_states`: samples → occupied joint states with their θ-weighted masses;
 //! 2. `pid_isx`: marginals, I^sx of every antichain, atoms, H_res, per-state gradient parts;
 //! 3. `pid_gradient`: ∂G/∂θ per joint state (inclusion–exclusion sums gathered);
-//! 4. `pid_dtheta`: ∂G/∂θ per sample.
+//! 4. `pid_dtheta`: ∂G/∂θ per sample (one thread per sample).
+//!
+//! Caller buffers (STORAGE), neuron-major, sample b of neuron n at `n·batch + b`:
+//! `bins` u32 with the bin of source i (0 = F, 1 = C, 2 = L) in bits 8i..8i+7, each
+//! below `bins`; `theta` f32, θ = P(Y = +1); `dtheta` f32, written: ∂G/∂θ_b including
+//! the 1/B; `terms` f32, neurons × [`PidKernel::term_count`], written: the atoms in the
+//! paper's order, then H_res.
 //!
 //! Every sum runs in a fixed order (gathers over tiles, tree reductions), so the
 //! results are deterministic for a given input; no float atomics are needed. The work
 //! per neuron grows with (occupied states)², which is small in training (10–100 states
-//! per 1024 samples) and correct, but slow, when every sample is distinct.
+//! per 1024 samples) and correct, but slower, when every sample is distinct.
+//!
+//! Limits: 4 storage buffers per stage, 9220 bytes of workgroup memory, 256
+//! invocations, a 3104-byte uniform block; scratch of 36 (2 sources) or 52 (3 sources)
+//! bytes per joint-state slot (min(batch, bins^sources) slots per neuron) plus 4 per
+//! sample, in buffers
+//! that must each fit max_storage_buffer_binding_size (2000 × 4096 × 3 sources fits
+//! `Limits::downlevel_defaults()`).
 
 use crate::pid::Lattice;
 use std::borrow::Cow;
