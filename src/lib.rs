@@ -4,6 +4,7 @@
 //! The science is in `shared/spec/method.md`; module names follow its concepts.
 
 pub mod data;
+pub mod engine;
 pub mod goals;
 pub mod network;
 pub mod pid;
