@@ -2,7 +2,8 @@
 //! strictly than naga): published gates and a sparse layer against the CPU twin. Run
 //! with `cargo test --target wasm32-unknown-unknown --no-default-features --test
 //! gpu_pid_web` (headless Chromium, see scripts/test.sh). Without a WebGPU adapter it
-//! logs "SKIPPED: no WebGPU adapter". On native targets this file is empty.
+//! logs "SKIPPED: no WebGPU adapter", or fails when built with INFOMORPH_REQUIRE_GPU=1 (as scripts/test.sh
+//! does). On native targets this file is empty.
 #![cfg(target_arch = "wasm32")]
 
 use infomorph::engine::gpu::pid::PidKernel;
@@ -40,6 +41,10 @@ async fn device() -> Option<(wgpu::Device, wgpu::Queue)> {
     )
     .await;
     let Ok(adapter) = instance.request_adapter(&Default::default()).await else {
+        // scripts/test.sh builds with INFOMORPH_REQUIRE_GPU=1: there, no adapter is a failure.
+        if option_env!("INFOMORPH_REQUIRE_GPU") == Some("1") {
+            panic!("INFOMORPH_REQUIRE_GPU=1 but the browser offers no WebGPU adapter");
+        }
         console_log!("SKIPPED: no WebGPU adapter");
         return None;
     };
