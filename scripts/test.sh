@@ -7,7 +7,7 @@
 # machine, about a second on a ready one), then: formatting, clippy (native
 # and wasm32), a release build of the page with trunk (wasm-opt included), the
 # browser end-to-end tests (tests/e2e/*.mjs, if any), the wasm-bindgen tests
-# in headless Chromium (tests/web.rs), and last the native `cargo test`, so
+# in headless Chromium (tests/web.rs, tests/*_web.rs), and last the native `cargo test`, so
 # that its summary lines close the output. Benchmarks are not run here.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,11 +27,20 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# GPU tests fail instead of skipping when no adapter is found: setup installs Mesa's
+# software Vulkan (lavapipe), and Chromium gets WebGPU from --enable-unsafe-webgpu.
+# Browser tests read it at compile time (option_env!).
+export INFOMORPH_REQUIRE_GPU=1
 
 # wasm32 builds use --no-default-features: the default `cli` feature is what
 # builds the native-only `infomorph` bin (which would collide with the
 # cdylib's infomorph.wasm); www/index.html asks trunk for the same.
 WASM=(--target wasm32-unknown-unknown --no-default-features)
+# The test files that run in headless Chromium (the others are native-only).
+WASM_TESTS=()
+for t in tests/web.rs tests/*_web.rs; do
+    [[ -f "$t" ]] && WASM_TESTS+=(--test "$(basename "$t" .rs)")
+done
 
 STAGE=""
 STAGE_START=0
@@ -59,7 +68,7 @@ stage "cargo clippy --all-targets (native)"
 cargo clippy --all-targets -- -D warnings
 
 stage "cargo clippy (wasm32: lib and browser tests)"
-cargo clippy "${WASM[@]}" --lib --test web -- -D warnings
+cargo clippy "${WASM[@]}" --lib "${WASM_TESTS[@]}" -- -D warnings
 
 stage "trunk build --release (page, wasm-opt -Oz)"
 trunk_log="$(mktemp -t infomorph-trunk.XXXXXX.log)"
@@ -114,8 +123,8 @@ fi
 # Every cargo test summary is also kept, to close the log with one total.
 results="$(mktemp -t infomorph-results.XXXXXX)"
 
-stage "wasm-bindgen tests in headless Chromium (cargo test --target wasm32 --test web)"
-cargo test "${WASM[@]}" --test web -- --nocapture 2>&1 | tee -a "$results"
+stage "wasm-bindgen tests in headless Chromium (cargo test --target wasm32 ${WASM_TESTS[*]})"
+cargo test "${WASM[@]}" "${WASM_TESTS[@]}" -- --nocapture 2>&1 | tee -a "$results"
 
 stage "cargo test (native)"
 cargo test 2>&1 | tee -a "$results"

@@ -92,3 +92,27 @@ fn backprop_baseline_learns() {
     let acc = metrics.last().unwrap().test_accuracy;
     assert!(acc > 0.65, "{acc}");
 }
+
+/// Every toy task trains with every local model for an epoch (small tasks have input
+/// shapes, e.g. a single column, that once gave column-major matrix products).
+#[test]
+fn every_toy_task_trains_with_every_local_model() {
+    for name in infomorph::tasks::toy::NAMES {
+        let task = infomorph::tasks::toy::by_name(name, 1).unwrap();
+        for model in [
+            ModelKind::Context,
+            ModelKind::Lateral,
+            ModelKind::Trivariate,
+            ModelKind::Readout,
+        ] {
+            let c = RunConfig {
+                hidden: 6,
+                batch: 256,
+                ..config(model, "heuristic", 1)
+            };
+            let (_, m) = finished(train::train(&c, &task, |_, _| {}));
+            let acc = m.last().unwrap().test_accuracy;
+            assert!((0.0..=1.0).contains(&acc), "{name} {model:?}: {acc}");
+        }
+    }
+}

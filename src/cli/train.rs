@@ -460,8 +460,7 @@ fn bench_gpu(mut engine: Engine, config: &RunConfig, args: &BenchArgs) -> Result
             "{}",
             serde_json::json!({"engine": "gpu", "adapter": adapter, "model": config.model.name(),
                 "hidden": config.hidden, "batch": config.batch, "steps": times.len(),
-                "median_ms": median, "min_ms": min, "queued_ms_per_step": queued,
-                "pid_on_host": crate::engine::gpu::pid_bridge::PID_ON_HOST})
+                "median_ms": median, "min_ms": min, "queued_ms_per_step": queued})
         );
     } else {
         println!(

@@ -144,11 +144,6 @@ impl Engine {
                 "the {} model runs on the CPU engine only",
                 net.config.model.name()
             )),
-            _ if gpu::pid_bridge::training_unavailable().is_some() => {
-                Err(gpu::pid_bridge::training_unavailable()
-                    .unwrap_or_default()
-                    .to_string())
-            }
             None => Err("no GPU adapter was requested".to_string()),
             Some(Err(e)) => Err(e),
             Some(Ok(ctx)) => {

@@ -53,17 +53,23 @@ impl Adam {
         let step_size = (self.lr / (1.0 - self.beta1.powi(self.steps))) as f32;
         let root_correction = (1.0 - self.beta2.powi(self.steps)).sqrt() as f32;
         let (wd, eps) = (self.weight_decay as f32, self.eps as f32);
-        for (((p, &g), m), v) in params
-            .iter_mut()
-            .zip(grads)
-            .zip(&mut self.m)
-            .zip(&mut self.v)
-        {
-            let g = g + wd * *p;
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            *p -= step_size * *m / (v.sqrt() / root_correction + eps);
-        }
+        let (m, v) = (&mut self.m, &mut self.v);
+        super::par::for_rows_many(&mut [params, m, v], 1, |first, c| {
+            let grads = &grads[first..first + c[0].len()];
+            let (p, rest) = c.split_at_mut(1);
+            let (m, v) = rest.split_at_mut(1);
+            for (((p, &g), m), v) in p[0]
+                .iter_mut()
+                .zip(grads)
+                .zip(m[0].iter_mut())
+                .zip(v[0].iter_mut())
+            {
+                let g = g + wd * *p;
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                *p -= step_size * *m / (v.sqrt() / root_correction + eps);
+            }
+        });
     }
 }
 

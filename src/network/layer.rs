@@ -3,9 +3,10 @@
 //! I^sx goal of every neuron, the local gradient through θ, and Adam.
 
 use super::adam::Adam;
+use super::par;
 use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
 use crate::rng::{counter_row_key, counter_uniform_in_row, Stream};
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 /// θ is clamped to [ε, 1 − ε] (paper); the clamp passes no gradient.
 pub const THETA_EPS: f32 = 1e-6;
@@ -116,30 +117,10 @@ pub struct Layer {
     scratch: Scratch,
 }
 
-/// Copies a rows × cols row-major matrix into `out` as cols × rows (converted by `f`),
-/// in cache-sized tiles: the layer works batch-major, the PID neuron-major.
-fn transpose_into<T: Copy, U: Copy + Default>(
-    src: &[T],
-    rows: usize,
-    cols: usize,
-    out: &mut Vec<U>,
-    f: impl Fn(T) -> U,
-) {
-    const TILE: usize = 32;
-    out.clear();
-    out.resize(rows * cols, U::default());
-    for r0 in (0..rows).step_by(TILE) {
-        for c0 in (0..cols).step_by(TILE) {
-            let c1 = (c0 + TILE).min(cols);
-            for r in r0..(r0 + TILE).min(rows) {
-                let src_row = &src[r * cols + c0..r * cols + c1];
-                for (column, &v) in out[c0 * rows..].chunks_mut(rows).zip(src_row) {
-                    column[r] = f(v);
-                }
-            }
-        }
-    }
-}
+/// Neurons per block and samples per tile when converting between the layer's
+/// batch-major and the PID's neuron-major layout.
+const BLOCK: usize = 16;
+const TILE: usize = 64;
 
 /// Stochastic outputs: 1 with probability θ, else `low` (−1 for infomorphic units, 0 for
 /// the backprop baseline), from the counter-based generator under a step's `key`.
@@ -147,18 +128,21 @@ fn transpose_into<T: Copy, U: Copy + Default>(
 pub fn sample(theta: &Array2<f32>, key: u32, offset: u32, low: f32) -> Array2<f32> {
     let (batch, neurons) = theta.dim();
     let th = theta.as_slice().expect("standard layout");
-    let mut out = Vec::with_capacity(batch * neurons);
-    for b in 0..batch {
-        let row = &th[b * neurons..(b + 1) * neurons];
-        let row_key = counter_row_key(key, offset + b as u32);
-        out.extend(row.iter().enumerate().map(|(n, &t)| {
-            if counter_uniform_in_row(row_key, n as u32) < t {
-                1.0
-            } else {
-                low
+    let mut out = vec![0.0f32; batch * neurons];
+    par::for_rows(&mut out, neurons, |first, chunk| {
+        for (r, row) in chunk.chunks_exact_mut(neurons).enumerate() {
+            let b = first + r;
+            let row_key = counter_row_key(key, offset + b as u32);
+            let th = &th[b * neurons..(b + 1) * neurons];
+            for (n, (y, &t)) in row.iter_mut().zip(th).enumerate() {
+                *y = if counter_uniform_in_row(row_key, n as u32) < t {
+                    1.0
+                } else {
+                    low
+                };
             }
-        }));
-    }
+        }
+    });
     Array2::from_shape_vec((batch, neurons), out).expect("batch × neurons")
 }
 
@@ -271,7 +255,22 @@ impl Source {
     /// x · Wᵀ + b for a batch × dim input.
     fn aggregate(&self, x: ArrayView2<f32>) -> Array2<f32> {
         let mut a = x.dot(&self.weights.t());
-        a += &self.bias;
+        if !a.is_standard_layout() {
+            // ndarray returns column-major products for some input layouts (e.g. one
+            // input column); the rest of the layer indexes rows.
+            a = a.as_standard_layout().into_owned();
+        }
+        let bias = self.bias.as_slice().expect("standard layout");
+        let width = bias.len();
+        par::for_rows(
+            a.as_slice_mut().expect("standard layout"),
+            width,
+            |_, chunk| {
+                for row in chunk.chunks_exact_mut(width) {
+                    row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+                }
+            },
+        );
         a
     }
 }
@@ -354,19 +353,7 @@ impl Layer {
 
     /// Activation and θ from given aggregates.
     pub fn forward_from(&self, aggregates: Vec<Array2<f32>>) -> Forward {
-        let r = &aggregates[0];
-        let activation = match self.config.activation {
-            Activation::Graetz { k1, k2 } => Zip::from(r)
-                .and(&aggregates[1])
-                .map_collect(|&r, &c| r * (k1 + (1.0 - k1) * 2.0 * sigmoid(k2 * r * c))),
-            Activation::Trivariate { c1, c2, w1, w2 } => Zip::from(r)
-                .and(&aggregates[1])
-                .and(&aggregates[2])
-                .map_collect(|&r, &c, &l| {
-                    r * ((1.0 - c1 - c2) + c1 * sigmoid(w1 * r * c) + c2 * sigmoid(w2 * r * l))
-                }),
-        };
-        let theta = activation.mapv(|a| sigmoid(a).clamp(THETA_EPS, 1.0 - THETA_EPS));
+        let (activation, theta) = self.activate(&aggregates);
         Forward {
             aggregates,
             activation,
@@ -374,38 +361,127 @@ impl Layer {
         }
     }
 
-    /// Bins every neuron's sources for this batch, neuron-major, into `bins`.
-    pub fn bin(&self, aggregates: &[Array2<f32>], bins: &mut Vec<Digits>) {
-        let (batch, neurons) = aggregates[0].dim();
-        let k = self.config.bins;
-        bins.clear();
-        bins.resize(batch * neurons, [0; 4]);
-        let mut by_neuron = Vec::new();
-        for (s, agg) in aggregates.iter().enumerate() {
-            transpose_into(
-                agg.as_slice().expect("standard layout"),
-                batch,
-                neurons,
-                &mut by_neuron,
-                |v| v,
-            );
-            for n in 0..neurons {
-                let column = &by_neuron[n * batch..(n + 1) * batch];
-                let (lo, hi, scale) = match self.config.binning {
-                    Binning::Fixed { lo, hi } => (lo, hi, 1.0),
-                    Binning::MaxAbs => {
-                        let m = column.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                        (-1.0, 1.0, if m > 0.0 { 1.0 / m } else { 0.0 })
+    /// θ alone from given aggregates (the first recurrent step keeps its aggregates).
+    pub fn theta_from(&self, aggregates: &[Array2<f32>]) -> Array2<f32> {
+        self.activate(aggregates).1
+    }
+
+    /// Activation A and θ = σ(A) clamped to [ε, 1 − ε], batch × neurons each.
+    fn activate(&self, aggregates: &[Array2<f32>]) -> (Array2<f32>, Array2<f32>) {
+        let dim = aggregates[0].dim();
+        let neurons = dim.1;
+        let src: Vec<&[f32]> = aggregates
+            .iter()
+            .map(|a| a.as_slice().expect("standard layout"))
+            .collect();
+        let (mut act, mut theta) = (vec![0.0f32; dim.0 * dim.1], vec![0.0f32; dim.0 * dim.1]);
+        let activation = self.config.activation;
+        par::for_rows_many(&mut [&mut act, &mut theta], neurons, |first, out| {
+            let lo = first * neurons;
+            let hi = lo + out[0].len();
+            let (r, c) = (&src[0][lo..hi], &src[1][lo..hi]);
+            match activation {
+                Activation::Graetz { k1, k2 } => {
+                    for ((a, &r), &c) in out[0].iter_mut().zip(r).zip(c) {
+                        *a = r * (k1 + (1.0 - k1) * 2.0 * sigmoid(k2 * r * c));
                     }
-                };
-                let per_unit = k as f32 / (hi - lo);
-                for (b, &v) in column.iter().enumerate() {
-                    // Truncation is the floor here: negatives clamp to bin 0 either way.
-                    let i = ((v * scale - lo) * per_unit).clamp(0.0, (k - 1) as f32);
-                    bins[n * batch + b][s] = i as u16;
+                }
+                Activation::Trivariate { c1, c2, w1, w2 } => {
+                    let l = &src[2][lo..hi];
+                    for (((a, &r), &c), &l) in out[0].iter_mut().zip(r).zip(c).zip(l) {
+                        *a = r
+                            * ((1.0 - c1 - c2)
+                                + c1 * sigmoid(w1 * r * c)
+                                + c2 * sigmoid(w2 * r * l));
+                    }
                 }
             }
-        }
+            let (a, t) = out.split_at_mut(1);
+            for (t, &a) in t[0].iter_mut().zip(a[0].iter()) {
+                *t = sigmoid(a).clamp(THETA_EPS, 1.0 - THETA_EPS);
+            }
+        });
+        (
+            Array2::from_shape_vec(dim, act).expect("batch × neurons"),
+            Array2::from_shape_vec(dim, theta).expect("batch × neurons"),
+        )
+    }
+
+    /// Bins every neuron's sources and converts θ for the PID, both neuron-major
+    /// (`bins[n·B + b]`, `theta[n·B + b]`), reading the batch-major aggregates in
+    /// blocks of neurons that share cache lines.
+    pub fn bin_and_theta(&self, fwd: &Forward, bins: &mut Vec<Digits>, theta64: &mut Vec<f64>) {
+        let (batch, neurons) = fwd.theta.dim();
+        let k = self.config.bins;
+        let binning = self.config.binning;
+        let src: Vec<&[f32]> = fwd
+            .aggregates
+            .iter()
+            .map(|a| a.as_slice().expect("standard layout"))
+            .collect();
+        let theta = fwd.theta.as_slice().expect("standard layout");
+        bins.clear();
+        bins.resize(batch * neurons, [0; 4]);
+        theta64.clear();
+        theta64.resize(batch * neurons, 0.0);
+        par::for_rows2(bins, batch, theta64, batch, |first, bins, theta64| {
+            // Neuron-major rows are `batch` apart, often a power of two of bytes: writing
+            // them sample by sample hits one cache set. Blocks of neurons × samples are
+            // built in local tiles and written out as contiguous runs instead.
+            let count = bins.len() / batch;
+            let mut tile_bins = [[0u16; 4]; BLOCK * TILE];
+            let mut tile_theta = [0.0f64; BLOCK * TILE];
+            for j0 in (0..count).step_by(BLOCK) {
+                let nb = BLOCK.min(count - j0);
+                let n0 = first + j0;
+                let (lo, hi) = match binning {
+                    Binning::Fixed { lo, hi } => (lo, hi),
+                    Binning::MaxAbs => (-1.0, 1.0),
+                };
+                let per_unit = k as f32 / (hi - lo);
+                let mut scale = [[1.0f32; BLOCK]; 4];
+                if binning == Binning::MaxAbs {
+                    for (agg, scale) in src.iter().zip(scale.iter_mut()) {
+                        let mut m = [0.0f32; BLOCK];
+                        for b in 0..batch {
+                            let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
+                            for (m, v) in m.iter_mut().zip(row) {
+                                *m = m.max(v.abs());
+                            }
+                        }
+                        for (s, &m) in scale.iter_mut().zip(&m) {
+                            *s = if m > 0.0 { 1.0 / m } else { 0.0 };
+                        }
+                    }
+                }
+                for b0 in (0..batch).step_by(TILE) {
+                    let tb = TILE.min(batch - b0);
+                    for (s, agg) in src.iter().enumerate() {
+                        for t in 0..tb {
+                            let b = b0 + t;
+                            let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
+                            for (j, (&v, &scale)) in row.iter().zip(&scale[s]).enumerate() {
+                                // Truncation is the floor here: negatives clamp to bin 0.
+                                let i = ((v * scale - lo) * per_unit).clamp(0.0, (k - 1) as f32);
+                                tile_bins[j * TILE + t][s] = i as u16;
+                            }
+                        }
+                    }
+                    for t in 0..tb {
+                        let b = b0 + t;
+                        let row = &theta[b * neurons + n0..b * neurons + n0 + nb];
+                        for (j, &th) in row.iter().enumerate() {
+                            tile_theta[j * TILE + t] = th as f64;
+                        }
+                    }
+                    for j in 0..nb {
+                        let at = (j0 + j) * batch + b0;
+                        bins[at..at + tb].copy_from_slice(&tile_bins[j * TILE..j * TILE + tb]);
+                        theta64[at..at + tb].copy_from_slice(&tile_theta[j * TILE..j * TILE + tb]);
+                    }
+                }
+            }
+        });
     }
 
     /// One local learning step on a batch: the goal of every neuron, its gradient
@@ -415,37 +491,50 @@ impl Layer {
         let (batch, neurons) = fwd.theta.dim();
         let terms = self.term_count();
         let mut bins = std::mem::take(&mut self.scratch.bins);
-        self.bin(&fwd.aggregates, &mut bins);
+        let mut theta64 = std::mem::take(&mut self.scratch.theta);
+        self.bin_and_theta(fwd, &mut bins, &mut theta64);
         let sc = &mut self.scratch;
-        transpose_into(
-            fwd.theta.as_slice().expect("standard layout"),
-            batch,
-            neurons,
-            &mut sc.theta,
-            |t| t as f64,
-        );
         sc.dtheta.clear();
         sc.dtheta.resize(batch * neurons, 0.0);
         let mut out = Array2::zeros((neurons, terms));
         self.batch.goal_from_samples(
             &bins,
-            &sc.theta,
+            &theta64,
             &self.goal,
             out.as_slice_mut().expect("standard layout"),
             &mut sc.dtheta,
         );
         self.scratch.bins = bins;
+        self.scratch.theta = theta64;
         // dLoss/dA with loss = −Σ G; the clamp passes no gradient.
         let theta = fwd.theta.as_slice().expect("standard layout");
+        let dtheta = &self.scratch.dtheta;
         let mut d_a = vec![0.0f32; batch * neurons];
-        for (n, dtheta) in self.scratch.dtheta.chunks_exact(batch).enumerate() {
-            for (b, &g) in dtheta.iter().enumerate() {
-                let th = theta[b * neurons + n];
-                if th > THETA_EPS && th < 1.0 - THETA_EPS {
-                    d_a[b * neurons + n] = -(g as f32) * th * (1.0 - th);
+        par::for_rows(&mut d_a, neurons, |first, chunk| {
+            // ∂G/∂θ is neuron-major: read it in tiles (see `bin_and_theta`).
+            let rows = chunk.len() / neurons;
+            let mut tile = [0.0f64; BLOCK * TILE];
+            for r0 in (0..rows).step_by(TILE) {
+                let tr = TILE.min(rows - r0);
+                for n0 in (0..neurons).step_by(BLOCK) {
+                    let nb = BLOCK.min(neurons - n0);
+                    for j in 0..nb {
+                        let at = (n0 + j) * batch + first + r0;
+                        tile[j * TILE..j * TILE + tr].copy_from_slice(&dtheta[at..at + tr]);
+                    }
+                    for t in 0..tr {
+                        let b = first + r0 + t;
+                        let th = &theta[b * neurons + n0..b * neurons + n0 + nb];
+                        let out = &mut chunk[(r0 + t) * neurons + n0..(r0 + t) * neurons + n0 + nb];
+                        for (j, (d, &th)) in out.iter_mut().zip(th).enumerate() {
+                            if th > THETA_EPS && th < 1.0 - THETA_EPS {
+                                *d = -(tile[j * TILE + t] as f32) * th * (1.0 - th);
+                            }
+                        }
+                    }
                 }
             }
-        }
+        });
         let d_a = Array2::from_shape_vec((batch, neurons), d_a).expect("batch × neurons");
         let grads = self.activation_gradients(&fwd.aggregates, &d_a);
         for ((source, grad), x) in self.sources.iter_mut().zip(&grads).zip(inputs) {
@@ -458,48 +547,53 @@ impl Layer {
 
     /// dLoss/d(aggregate) per source from dLoss/dA.
     pub fn activation_gradients(&self, agg: &[Array2<f32>], d_a: &Array2<f32>) -> Vec<Array2<f32>> {
-        let r = &agg[0];
-        match self.config.activation {
-            Activation::Graetz { k1, k2 } => {
-                let c = &agg[1];
-                let mut dr = Array2::zeros(r.dim());
-                let mut dc = Array2::zeros(r.dim());
-                Zip::from(&mut dr)
-                    .and(&mut dc)
-                    .and(r)
-                    .and(c)
-                    .and(d_a)
-                    .for_each(|dr, dc, &r, &c, &g| {
+        let shape = agg[0].dim();
+        let neurons = shape.1;
+        let src: Vec<&[f32]> = agg
+            .iter()
+            .map(|a| a.as_slice().expect("standard layout"))
+            .collect();
+        let g_all = d_a.as_slice().expect("standard layout");
+        let mut out: Vec<Vec<f32>> = vec![vec![0.0; agg[0].len()]; src.len()];
+        let activation = self.config.activation;
+        let mut views: Vec<&mut [f32]> = out.iter_mut().map(|v| v.as_mut_slice()).collect();
+        par::for_rows_many(&mut views, neurons, |first, d| {
+            let lo = first * neurons;
+            let hi = lo + d[0].len();
+            let (r, c, g) = (&src[0][lo..hi], &src[1][lo..hi], &g_all[lo..hi]);
+            match activation {
+                Activation::Graetz { k1, k2 } => {
+                    let (dr, dc) = d.split_at_mut(1);
+                    for ((((dr, dc), &r), &c), &g) in
+                        dr[0].iter_mut().zip(dc[0].iter_mut()).zip(r).zip(c).zip(g)
+                    {
                         let s = sigmoid(k2 * r * c);
                         let ds = 2.0 * (1.0 - k1) * s * (1.0 - s) * k2;
                         *dr = g * (k1 + (1.0 - k1) * 2.0 * s + r * ds * c);
                         *dc = g * r * ds * r;
-                    });
-                vec![dr, dc]
-            }
-            Activation::Trivariate { c1, c2, w1, w2 } => {
-                let (c, l) = (&agg[1], &agg[2]);
-                let len = r.len();
-                let (mut dr, mut dc, mut dl) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
-                let slice = |a: &Array2<f32>| a.as_slice().expect("standard layout").to_owned();
-                let (r_s, c_s, l_s, g_s) = (slice(r), slice(c), slice(l), slice(d_a));
-                for i in 0..len {
-                    let (rv, cv, lv, g) = (r_s[i], c_s[i], l_s[i], g_s[i]);
-                    let s1 = sigmoid(w1 * rv * cv);
-                    let s2 = sigmoid(w2 * rv * lv);
-                    let d1 = c1 * s1 * (1.0 - s1) * w1;
-                    let d2 = c2 * s2 * (1.0 - s2) * w2;
-                    dr[i] = g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
-                    dc[i] = g * rv * d1 * rv;
-                    dl[i] = g * rv * d2 * rv;
+                    }
                 }
-                let shape = r.dim();
-                [dr, dc, dl]
-                    .into_iter()
-                    .map(|v| Array2::from_shape_vec(shape, v).expect("same shape"))
-                    .collect()
+                Activation::Trivariate { c1, c2, w1, w2 } => {
+                    let l = &src[2][lo..hi];
+                    let (dr, rest) = d.split_at_mut(1);
+                    let (dc, dl) = rest.split_at_mut(1);
+                    for i in 0..g.len() {
+                        let (rv, cv, lv, g) = (r[i], c[i], l[i], g[i]);
+                        let s1 = sigmoid(w1 * rv * cv);
+                        let s2 = sigmoid(w2 * rv * lv);
+                        let d1 = c1 * s1 * (1.0 - s1) * w1;
+                        let d2 = c2 * s2 * (1.0 - s2) * w2;
+                        dr[0][i] =
+                            g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
+                        dc[0][i] = g * rv * d1 * rv;
+                        dl[0][i] = g * rv * d2 * rv;
+                    }
+                }
             }
-        }
+        });
+        out.into_iter()
+            .map(|v| Array2::from_shape_vec(shape, v).expect("same shape"))
+            .collect()
     }
 }
 
@@ -648,14 +742,53 @@ mod tests {
             Array2::from_shape_vec((4, 1), vec![20.0, 1.9, 2.0, 100.0]).unwrap(),
         ];
         let mut bins = Vec::new();
-        l.bin(&agg, &mut bins);
+        let mut theta = Vec::new();
+        let fwd = l.forward_from(agg.clone());
+        l.bin_and_theta(&fwd, &mut bins, &mut theta);
         let f: Vec<u16> = bins.iter().map(|d| d[0]).collect();
         let c: Vec<u16> = bins.iter().map(|d| d[1]).collect();
         assert_eq!(f, [0, 0, 10, 19]);
         assert_eq!(c, [19, 10, 11, 19]);
         l.config.binning = Binning::MaxAbs;
-        l.bin(&agg, &mut bins);
+        l.bin_and_theta(&fwd, &mut bins, &mut theta);
         let f: Vec<u16> = bins.iter().map(|d| d[0]).collect();
         assert_eq!(f, [0, 2, 10, 17]);
+    }
+
+    /// The blocked, parallel binning against a direct per-neuron loop, for neuron
+    /// counts that are not multiples of the block.
+    #[test]
+    fn blocked_binning_matches_direct() {
+        let mut rng = Stream::new(3);
+        for (neurons, batch) in [(1, 5), (17, 33), (37, 50), (70, 9)] {
+            let mut l = layer(Activation::TRIVARIATE, 3);
+            l.config.neurons = neurons;
+            l.config.bins = 7;
+            let agg: Vec<Array2<f32>> = (0..3)
+                .map(|_| Array2::from_shape_fn((batch, neurons), |_| rng.uniform(-3.0, 3.0) as f32))
+                .collect();
+            let fwd = l.forward_from(agg.clone());
+            for binning in [Binning::MaxAbs, Binning::Fixed { lo: -2.0, hi: 2.5 }] {
+                l.config.binning = binning;
+                let (mut bins, mut theta) = (Vec::new(), Vec::new());
+                l.bin_and_theta(&fwd, &mut bins, &mut theta);
+                for n in 0..neurons {
+                    for b in 0..batch {
+                        assert_eq!(theta[n * batch + b], fwd.theta[[b, n]] as f64);
+                        for (s, a) in agg.iter().enumerate() {
+                            let (lo, hi, scale) = match binning {
+                                Binning::Fixed { lo, hi } => (lo, hi, 1.0),
+                                Binning::MaxAbs => {
+                                    let m = a.column(n).fold(0.0f32, |m, v| m.max(v.abs()));
+                                    (-1.0, 1.0, 1.0 / m)
+                                }
+                            };
+                            let want = ((a[[b, n]] * scale - lo) * 7.0 / (hi - lo)).clamp(0.0, 6.0);
+                            assert_eq!(bins[n * batch + b][s], want as u16);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod layer;
 pub mod memory;
 pub mod model;
 pub mod neuron;
+pub(crate) mod par;
 pub mod train;
 
 pub use layer::{Activation, Binning, Layer, LayerConfig};

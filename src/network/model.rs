@@ -433,7 +433,7 @@ impl Network {
             let lateral = inputs.len();
             let mut aggregates = layer.aggregates(&inputs);
             aggregates.push(layer.bias_aggregate(lateral, batch));
-            let y1 = sample(&layer.forward_from(aggregates.clone()).theta, streams.0);
+            let y1 = sample(&layer.theta_from(&aggregates), streams.0);
             aggregates[lateral] = layer.aggregate(lateral, y1.view());
             let fwd = layer.forward_from(aggregates);
             let terms = learn.then(|| {

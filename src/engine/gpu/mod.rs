@@ -4,14 +4,14 @@
 //! - [`context`]: adapter and device, limits, device-loss flag.
 //! - [`network`]: [`GpuNetwork`], buffers and the recorded step.
 //! - [`check`]: runs single kernels on given inputs (the kernel-vs-CPU-twin tests).
-//! - [`pid_bridge`]: TEMPORARY stand-in for the PID kernel (runs the CPU PID).
+//! - [`pid`]: the PID stages (θ-weighted histogram, I^sx, atoms, H_res, ∂G/∂θ).
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod check;
 pub mod context;
 pub(crate) mod kernels;
 pub mod network;
-pub mod pid_bridge;
+pub mod pid;
 
 pub use context::GpuContext;
 pub use network::{GpuMetrics, GpuNetwork, Split};

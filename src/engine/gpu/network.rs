@@ -10,7 +10,7 @@
 
 use super::context::{GpuContext, Need};
 use super::kernels::{grid, prefer_direct, Kernel, Kernels};
-use super::pid_bridge::{pid_stage, PidBindings, PidKernel};
+use super::pid::{PidBindings, PidKernel};
 use crate::network::layer::{Activation, Binning, Layer, Wiring, THETA_EPS};
 use crate::network::model::{
     ModelKind, Network, RunConfig, STREAM_EVAL, STREAM_EVAL_FIRST, STREAM_HIDDEN,
@@ -1000,8 +1000,8 @@ impl GpuNetwork {
         }
     }
 
-    /// Records a plan into command encoders (one compute pass between PID stages) and
-    /// returns the encoder to append to and submit.
+    /// Records a plan into a command encoder (compute passes around the PID kernel's
+    /// own pass) and returns it to append to and submit.
     fn record(&self, plan: &Plan) -> wgpu::CommandEncoder {
         let device = &self.ctx.device;
         let mut enc = device.create_command_encoder(&Default::default());
@@ -1026,7 +1026,7 @@ impl GpuNetwork {
                     .iter()
                     .find(|p| p.0 == *batch)
                     .expect("a PID kernel per training batch size");
-                enc = pid_stage(pid, device, &self.ctx.queue, enc, bindings);
+                pid.record(&mut enc, bindings);
                 i += 1;
             }
         }
@@ -1042,14 +1042,10 @@ impl GpuNetwork {
         )
     }
 
-    /// Records and submits one training step (no readback; with the temporary PID
-    /// bridge the PID stage itself goes through the host).
+    /// Records and submits one training step: every stage on the GPU, no readback.
     pub fn queue_step(&mut self) -> Result<(), String> {
         if self.ctx.is_lost() {
             return Err(self.lost_error());
-        }
-        if let Some(why) = super::pid_bridge::training_unavailable() {
-            return Err(why.into());
         }
         let spe = self.steps_per_epoch;
         let epoch = self.step as usize / spe + 1;
@@ -1142,7 +1138,7 @@ impl GpuNetwork {
                         LayerId::Output => &self.output,
                     };
                     let (_, pid, bindings) = l.pids.iter().find(|p| p.0 == *batch).expect("pid");
-                    enc = pid_stage(pid, device, &self.ctx.queue, enc, bindings);
+                    pid.record(&mut enc, bindings);
                     format!("Pid({layer:?})")
                 }
             };
