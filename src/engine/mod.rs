@@ -362,11 +362,11 @@ impl Engine {
                             .map(|v| v / steps)
                             .collect::<Vec<_>>()
                     };
-                    let t = if m.hidden_neurons > 0 {
-                        m.hidden_terms.len() / m.hidden_neurons
-                    } else {
-                        0
-                    };
+                    let t = m
+                        .hidden_terms
+                        .len()
+                        .checked_div(m.hidden_neurons)
+                        .unwrap_or(0);
                     return Ok(EngineMetrics {
                         step: m.step,
                         engine,

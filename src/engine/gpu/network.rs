@@ -300,8 +300,11 @@ fn f(x: f32) -> u32 {
 /// A one-shot future for `map_async`: ready when wgpu calls back (after `device.poll`
 /// natively, when the browser resolves the mapping on the web).
 struct MapFuture {
-    state: Arc<Mutex<(Option<Result<(), String>>, Option<Waker>)>>,
+    state: Arc<Mutex<MapState>>,
 }
+
+/// The mapping's outcome once known, and who to wake.
+type MapState = (Option<Result<(), String>>, Option<Waker>);
 
 impl Future for MapFuture {
     type Output = Result<(), String>;
@@ -323,7 +326,7 @@ pub(crate) async fn read_staging(
     buffer: &wgpu::Buffer,
     bytes: usize,
 ) -> Result<Vec<u8>, String> {
-    let state = Arc::new(Mutex::new((None, None::<Waker>)));
+    let state: Arc<Mutex<MapState>> = Arc::new(Mutex::new((None, None)));
     let s2 = state.clone();
     let slice = buffer.slice(..(bytes as u64).next_multiple_of(4).max(4));
     slice.map_async(wgpu::MapMode::Read, move |r| {
