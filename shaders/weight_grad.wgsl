@@ -51,21 +51,38 @@ fn weight_grad(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_i
     }
 }
 
-// The same without workgroup memory or barriers (same summation order), for CPU
-// adapters; a flat grid over neurons × dim.
+// The same without workgroup memory or barriers, for CPU adapters: each thread sums a
+// 4 (neurons) × 4 (inputs) block, each output in the same order as above. A flat grid
+// of 64-wide groups over the blocks.
 @compute @workgroup_size(64)
 fn weight_grad_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let id = flat_id(gid, groups);
-    if (id >= p.neurons * p.dim) {
+    let kb = (p.dim + 3u) / 4u;
+    let nb = (p.neurons + 3u) / 4u;
+    if (id >= nb * kb) {
         return;
     }
-    let n = id / p.dim;
-    let k = id - n * p.dim;
-    var acc = 0.0;
+    let n0 = (id / kb) * 4u;
+    let k0 = (id % kb) * 4u;
+    let n = min(vec4<u32>(n0, n0 + 1u, n0 + 2u, n0 + 3u), vec4<u32>(p.neurons - 1u));
+    let k = min(vec4<u32>(k0, k0 + 1u, k0 + 2u, k0 + 3u), vec4<u32>(p.dim - 1u));
+    var acc = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
     for (var b = 0u; b < p.batch; b = b + 1u) {
-        acc = acc + g[p.g_offset + b * p.neurons + n] * x[b * p.dim + k];
+        let gb = p.g_offset + b * p.neurons;
+        let xb = b * p.dim;
+        let xv = vec4<f32>(x[xb + k.x], x[xb + k.y], x[xb + k.z], x[xb + k.w]);
+        acc[0] = acc[0] + g[gb + n.x] * xv;
+        acc[1] = acc[1] + g[gb + n.y] * xv;
+        acc[2] = acc[2] + g[gb + n.z] * xv;
+        acc[3] = acc[3] + g[gb + n.w] * xv;
     }
-    grad[id] = acc;
+    for (var i = 0u; i < 4u; i = i + 1u) {
+        for (var j = 0u; j < 4u; j = j + 1u) {
+            if (n0 + i < p.neurons && k0 + j < p.dim) {
+                grad[(n0 + i) * p.dim + k0 + j] = acc[i][j];
+            }
+        }
+    }
 }
 
 @compute @workgroup_size(64)

@@ -105,7 +105,7 @@ impl Kernels {
     /// Workgroups of an aggregate dispatch (m samples × n neurons).
     pub fn aggregate_size(&self, m: usize, n: usize, max: u32) -> [u32; 3] {
         if self.direct {
-            grid(m * n, max)
+            grid(m.div_ceil(4) * n.div_ceil(4), max)
         } else {
             [n.div_ceil(16) as u32, m.div_ceil(16) as u32, 1]
         }
@@ -114,7 +114,7 @@ impl Kernels {
     /// Workgroups of a weight-gradient dispatch (n neurons × dim).
     pub fn weight_grad_size(&self, n: usize, dim: usize, max: u32) -> [u32; 3] {
         if self.direct {
-            grid(n * dim, max)
+            grid(n.div_ceil(4) * dim.div_ceil(4), max)
         } else {
             [dim.div_ceil(16) as u32, n.div_ceil(16) as u32, 1]
         }
