@@ -116,10 +116,14 @@ impl GpuContext {
 
     /// "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)".
     pub fn adapter_description(&self) -> String {
-        format!(
-            "{} ({:?}, {:?})",
-            self.info.name, self.info.backend, self.info.device_type
-        )
+        // Browsers often leave the name empty; fall back to what else they report.
+        let i = &self.info;
+        let name = [&i.name, &i.driver_info, &i.driver]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("adapter {:04x}:{:04x}", i.vendor, i.device));
+        format!("{name} ({:?}, {:?})", i.backend, i.device_type)
     }
 
     pub fn is_lost(&self) -> bool {
