@@ -1082,6 +1082,7 @@ export async function start(engine, api, urls) {
     if (s) stats = JSON.parse(s);
   };
   api.version = () => engine.version();
+  api.defaultConfig = () => engine.defaultConfig();
   api.decompose = (table, gamma, pointwise = false) => engine.decompose(table, gamma, pointwise);
   api.getConfig = () => structuredClone(C.publicConfig(state));
   api.setConfig = (obj) => {

@@ -7,7 +7,7 @@ import os from "node:os";
 import { mkdtempSync } from "node:fs";
 import { chromium } from "playwright-core";
 
-export const root = path.resolve(import.meta.dirname, "../..");
+export const root = path.resolve(import.meta.dirname, "../../..");
 export const dist = path.resolve(process.env.INFOMORPH_DIST ?? path.join(root, "dist"));
 export const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const subPath = "/some/sub/path/";
