@@ -22,10 +22,14 @@ window.infomorph = api;
 try {
   const js = new URL(tag.dataset.infomorphJs, import.meta.url);
   const wasm = new URL(tag.dataset.infomorphWasm, import.meta.url);
-  const engine = await import(js.href);
+  // Compiled once here; the training worker gets the compiled module.
+  const [engine, module] = await Promise.all([
+    import(js.href),
+    WebAssembly.compileStreaming(fetch(wasm)),
+  ]);
   // Instantiating runs the `#[wasm_bindgen(start)]` function in src/web/mod.rs.
-  await engine.default({ module_or_path: wasm });
-  await start(engine, api, { js: js.href, wasm: wasm.href });
+  await engine.default({ module_or_path: module });
+  await start(engine, api, { js: js.href, wasm: wasm.href, module });
   document.documentElement.dataset.engine = "ready";
   resolveReady(api);
   dispatchEvent(new CustomEvent("infomorph-ready", { detail: { api } }));

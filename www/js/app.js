@@ -102,7 +102,7 @@ export async function start(engine, api, urls) {
 
   const worker = connect(new Worker(new URL("./worker.js", import.meta.url), { type: "module" }));
   const gpuPromise = detectWebGpu();
-  await worker.call("init", { js: urls.js, wasm: urls.wasm });
+  await worker.call("init", { js: urls.js, wasm: urls.module ?? urls.wasm });
   const adapter = await gpuPromise;
 
   let stats = null; // last parsed snapshot
@@ -131,7 +131,7 @@ export async function start(engine, api, urls) {
     $("engine-badge").title = adapter
       ? `WebGPU adapter found: ${adapter}. ${engineName === "webgpu" ? "Training runs on it." : "The WebGPU engine is not in this build yet, so the CPU engine (WebAssembly, in a worker) trains."}`
       : "No WebGPU adapter in this browser: the CPU engine (WebAssembly, in a worker) trains.";
-    $("engine-rate").textContent = stats && playing ? `${Math.round(stats.steps_per_second)} steps/s` : adapter && engineName !== "webgpu" ? "WebGPU detected" : "";
+    $("engine-rate").textContent = stats && playing ? (stats.steps_per_second > 0 ? `${Math.round(stats.steps_per_second)} steps/s` : "measuring…") : adapter && engineName !== "webgpu" ? "WebGPU detected" : "";
   }
   badge();
 
@@ -465,6 +465,7 @@ export async function start(engine, api, urls) {
     $("acc-val").textContent = sup ? fmtAcc(stats.accuracy.val) : "n/a";
     $("acc-test").textContent = sup ? fmtAcc(stats.accuracy.test) : "n/a";
     $("card-confusion").hidden = !sup;
+    $("card-curves").hidden = !sup;
     $("goal-value").textContent = Number.isFinite(stats.goal) ? stats.goal.toFixed(3) : "–";
     badge();
     const letters = stats.sources;

@@ -68,7 +68,9 @@ export function heatmap(ctx, rows, labels, { selected = -1, gamma = null } = {})
   const legendH = 58;
   const cw = (W - x0 - 10) / t;
   const ch = Math.min(22, (H - y0 - legendH) / n);
-  const scale = absMax(rows.flat());
+  // H_res (last column when labelled so) would dominate the scale: it saturates instead.
+  const hres = labels[t - 1] === "H_res";
+  const scale = absMax(rows.flatMap((r) => (hres ? r.slice(0, -1) : r)));
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < t; j++) {
       ctx.fillStyle = diverging(rows[i][j], scale);
@@ -236,7 +238,7 @@ export function lattice(ctx, names, values, letters, { gamma = null, title = "" 
   clear(ctx);
   const W = ctx.canvas.width;
   const H = ctx.canvas.height;
-  const scale = absMax(values);
+  const scale = absMax(values.slice(0, -1)); // atoms; H_res saturates
   const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : "–");
   const hits = [];
   if (title) text(ctx, title, 10, 16, { size: 11, color: MUTED });
