@@ -257,6 +257,11 @@ impl Source {
     /// x · Wᵀ + b for a batch × dim input.
     fn aggregate(&self, x: ArrayView2<f32>) -> Array2<f32> {
         let mut a = x.dot(&self.weights.t());
+        // With one input feature (dim 1) the product comes out column-major; the
+        // binning and learning code reads aggregates as row-major slices.
+        if !a.is_standard_layout() {
+            a = a.as_standard_layout().into_owned();
+        }
         a += &self.bias;
         a
     }

@@ -118,8 +118,23 @@ impl Backend {
         }
     }
 
-    /// The layer the page shows: the hidden layer, or the output layer of `readout`.
+    /// The layer whose atoms the page shows: the hidden layer when it learns with a
+    /// local goal, else the output layer (`readout`, `random-projection`, `backprop`).
     fn shown_layer(&self) -> &Layer {
+        let net = self.network();
+        match (&net.hidden, net.config.model) {
+            (Some(h), kind)
+                if kind.goal_family().is_some() && kind != ModelKind::RandomProjection =>
+            {
+                h
+            }
+            _ => &net.output,
+        }
+    }
+
+    /// The layer whose feed-forward weights are the receptive fields: the hidden layer
+    /// if there is one.
+    fn fields_layer(&self) -> &Layer {
         let net = self.network();
         net.hidden.as_ref().unwrap_or(&net.output)
     }
@@ -468,7 +483,7 @@ impl Session {
             .map(|r| r.iter().map(|v| finite(*v)).collect())
             .collect();
         let gamma = layer.config.goal.clone();
-        let mean_terms = if self.backend.network().hidden.is_some() {
+        let mean_terms = if !std::ptr::eq(layer, &self.backend.network().output) {
             &self.last_hidden
         } else {
             &self.last_output
@@ -495,7 +510,8 @@ impl Session {
             "adapter": self.adapter,
             "steps_per_second": self.steps_per_second,
             "accuracy": {"train": self.accuracy[0], "val": self.accuracy[1], "test": self.accuracy[2]},
-            "layer": if self.backend.network().hidden.is_some() { "hidden" } else { "output" },
+            "layer": if std::ptr::eq(layer, &self.backend.network().output) { "output" } else { "hidden" },
+            "fields_layer": if self.backend.network().hidden.is_some() { "hidden" } else { "output" },
             "sources": source_names,
             "names": lattice.term_names(),
             "display_names": lattice.term_display_names(),
@@ -519,7 +535,7 @@ impl Session {
     /// the receptive fields.
     #[wasm_bindgen(js_name = receptiveFields)]
     pub fn receptive_fields(&self) -> Vec<f32> {
-        self.backend.shown_layer().sources[0]
+        self.backend.fields_layer().sources[0]
             .weights
             .iter()
             .copied()
@@ -541,26 +557,42 @@ impl Session {
         let kind = self.config.model;
         let net = self.backend.network();
         let label = one_hot(labels, net.classes);
+        let shows_hidden = !std::ptr::eq(self.backend.shown_layer(), &net.output);
+        let low = if kind == ModelKind::Backprop {
+            0.0
+        } else {
+            -1.0
+        };
+        // The hidden layer's forward pass as in training (label context, two
+        // recurrent steps with lateral input).
+        let hidden_forward = |layer: &Layer| {
+            let mut inputs = vec![x];
+            if !matches!(kind, ModelKind::Lateral) {
+                inputs.push(label.view());
+            }
+            let mut agg = layer.aggregates(&inputs);
+            if kind.has_lateral() {
+                let lat = inputs.len();
+                agg.push(layer.bias_aggregate(lat, rows));
+                let key = counter_key(self.config.sample_seed, 77, net.steps());
+                let y1 = layer::sample(&layer.forward_from(agg.clone()).theta, key, 0, low);
+                agg[lat] = layer.aggregate(lat, y1.view());
+            }
+            layer.forward_from(agg)
+        };
         let fwd = match net.hidden.as_ref() {
+            Some(layer) if shows_hidden => hidden_forward(layer),
             Some(layer) => {
-                let mut inputs = vec![x];
-                if !matches!(kind, ModelKind::Lateral) {
-                    inputs.push(label.view());
-                }
-                let mut agg = layer.aggregates(&inputs);
-                if kind.has_lateral() {
-                    let lat = inputs.len();
-                    agg.push(layer.bias_aggregate(lat, rows));
-                    let low = if kind == ModelKind::Backprop {
-                        0.0
-                    } else {
-                        -1.0
-                    };
-                    let key = counter_key(self.config.sample_seed, 77, net.steps());
-                    let y1 = layer::sample(&layer.forward_from(agg.clone()).theta, key, 0, low);
-                    agg[lat] = layer.aggregate(lat, y1.view());
-                }
-                layer.forward_from(agg)
+                // A baseline's output neuron: its F input is the hidden layer's output
+                // (thresholds for the random projection, samples for backprop).
+                let h = hidden_forward(layer);
+                let features = if kind == ModelKind::RandomProjection {
+                    h.activation.mapv(|a| if a > 0.0 { 1.0 } else { 0.0 })
+                } else {
+                    let key = counter_key(self.config.sample_seed, 78, net.steps());
+                    layer::sample(&h.theta, key, 0, low)
+                };
+                net.output.forward(&[features.view(), label.view()])
             }
             None => net.output.forward(&[x, label.view()]),
         };

@@ -259,6 +259,31 @@ test("export a run and load it back", async () => {
   await fresh.page.close();
 });
 
+test("your own data: a CSV file and MNIST IDX files train", async () => {
+  const { page, problems } = await open(browser, server.baseUrl + "#v=1&model=context&hidden=4&batch=32");
+  let csv = "a,b,c,label\n";
+  for (let i = 0; i < 300; i++) {
+    const y = ["red", "green", "blue"][i % 3];
+    csv += `${(i % 3) + Math.sin(i)},${Math.cos(i * 7)},${i % 5},${y}\n`;
+  }
+  await page.locator("#upload-csv").setInputFiles({ name: "mine.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => document.getElementById("c-task").value === "upload");
+  const s = await page.evaluate(() => window.infomorph.step(20));
+  assert.equal(s.step, 20);
+  assert.equal(s.atoms.length, 4);
+  await page.locator("#upload-csv").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("x,label\n1,a\nfoo,b\n2,a\n3,b\n4,a\n5,b\n") });
+  await page.locator("#alerts [role=alert]").filter({ hasText: "foo" }).waitFor();
+  await page.locator("#upload-idx").setInputFiles([
+    path.join(root, "assets/mnist10k/images-idx3-ubyte"),
+    path.join(root, "assets/mnist10k/labels-idx1-ubyte"),
+  ]);
+  await page.waitForFunction(() => document.getElementById("c-task").selectedOptions[0]?.textContent.includes("idx3"));
+  const m = await page.evaluate(() => window.infomorph.step(2));
+  assert.equal(m.step, 2);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("gate lab: XOR, AND and three-input parity match the published I^sx values", async () => {
   const { page, problems } = await open(browser, server.baseUrl + "#view=gate");
   const terms = () => page.evaluate(() => JSON.parse(document.getElementById("g-summary").dataset.terms));

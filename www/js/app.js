@@ -560,7 +560,7 @@ export async function start(engine, api, urls) {
     }
     $("fields-title").textContent = stats.image ? "Receptive fields" : "Feed-forward weights";
     $("fields-hint").textContent = stats.image
-      ? `Feed-forward weights of every ${stats.layer} neuron as ${stats.image[0]}×${stats.image[1]} images (red +, blue −). Click one to inspect it.`
+      ? `Feed-forward weights of every ${stats.fields_layer} neuron as ${stats.image[0]}×${stats.image[1]} images (red +, blue −). Click one to inspect it.`
       : "Feed-forward weights, neurons × inputs (red +, blue −). Click a row to inspect the neuron.";
     if (!fields || !n) {
       D.placeholder(c, "no weights");
@@ -840,7 +840,9 @@ export async function start(engine, api, urls) {
     refreshNeuron(true);
   }
   $("heat").addEventListener("click", (e) => select(pick($("heat"), heatGeom, e)));
-  $("fields").addEventListener("click", (e) => select(pick($("fields"), fieldsGeom, e)));
+  $("fields").addEventListener("click", (e) => {
+    if (stats?.fields_layer === stats?.layer) select(pick($("fields"), fieldsGeom, e));
+  });
 
   // ----- transport -------------------------------------------------------------------
   $("play").addEventListener("click", () => setPlaying(!wantPlay));

@@ -298,6 +298,18 @@ export function lattice(ctx, names, values, letters, { gamma = null, title = "" 
     const pos = [];
     const top = 22;
     const bottom = H - 28;
+    // Fewer crossings: order each level by the mean slot of the nodes it covers.
+    const slot = [];
+    rows.forEach((row, l) => {
+      if (l > 0) {
+        const key = (i) => {
+          const lower = edges.filter(([a, b]) => b === i).map(([a]) => slot[a] / Math.max(1, rows[level[a]].length - 1));
+          return lower.length ? lower.reduce((p, q) => p + q, 0) / lower.length : 0.5;
+        };
+        row.sort((a, b) => key(a) - key(b));
+      }
+      row.forEach((i, k) => (slot[i] = k));
+    });
     rows.forEach((row, l) => {
       row.forEach((i, k) => {
         pos[i] = [((k + 1) / (row.length + 1)) * (W - 90), bottom - (l / Math.max(1, levels - 1)) * (bottom - top)];

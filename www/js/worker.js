@@ -77,8 +77,15 @@ function loop() {
   try {
     done = session.tick(30, max);
   } catch (error) {
+    // A trap inside the engine leaves the session unusable: drop it, say so, and
+    // fail a pending step(n); a reset builds a fresh one.
+    session = null;
     playing = false;
-    postMessage({ type: "error", error: String(error?.message ?? error) });
+    const message = `the engine stopped (${String(error?.message ?? error)}); press reset`;
+    if (pending) fail(pending.id, message);
+    pending = null;
+    postMessage({ type: "error", error: message });
+    return;
   }
   if (pending) {
     pending.remaining -= done;
@@ -101,7 +108,11 @@ function loop() {
 }
 
 async function create(m) {
-  if (session) session.free();
+  try {
+    session?.free();
+  } catch {
+    // a session that trapped cannot be freed; drop it
+  }
   session = null;
   pending = null;
   const { data } = m;
@@ -168,22 +179,26 @@ onmessage = async (event) => {
         schedule();
         break;
       case "goal":
+        if (!session) throw new Error("no session");
         session.setGoal(new Float64Array(m.gamma));
         post(true);
         reply(m.id, true);
         break;
       case "activation":
+        if (!session) throw new Error("no session");
         session.setActivation(m.json);
         post(true);
         reply(m.id, true);
         break;
       case "histogram":
+        if (!session) throw new Error("no session");
         reply(m.id, session.histogram(m.neuron));
         break;
       case "points":
-        reply(m.id, session.points(m.max));
+        reply(m.id, session ? session.points(m.max) : new Float32Array(0));
         break;
       case "export":
+        if (!session) throw new Error("no session");
         reply(m.id, session.exportJson());
         break;
       case "stats":
