@@ -543,6 +543,12 @@ export async function start(engine, api, urls) {
       c.stroke();
       c.lineWidth = 1;
       const last = trace[trace.length - 1].med[j];
+      if (Number.isFinite(last)) {
+        c.fillStyle = color;
+        c.beginPath();
+        c.arc(px(trace[trace.length - 1].step), py(last), 2.5, 0, 2 * Math.PI);
+        c.fill();
+      }
       D.text(c, labels[j], ox + 7, oy + 14, { size: 10, bold: stats.gamma[j] !== 0 });
       D.text(c, Number.isFinite(last) ? last.toFixed(3) : "–", ox + cw - 7, oy + 14, { size: 10, align: "right", color: D.MUTED });
     }
@@ -725,11 +731,23 @@ export async function start(engine, api, urls) {
 
   // ----- neuron inspector ----------------------------------------------------------
   let neuronBusy = false;
-  let neuronLast = 0;
+  let neuronLast = -Infinity;
+  let neuronTimer = null;
+  // At most once a second while training; a skipped refresh runs later, so the
+  // inspector always ends up showing the latest state.
   async function refreshNeuron(force) {
-    if (neuronBusy || viewing) return;
+    if (viewing || selected < 0) return;
     const now = performance.now();
-    if (!force && now - neuronLast < 1000) return;
+    const wait = force ? 0 : 1000 - (now - neuronLast);
+    if (neuronBusy || wait > 0) {
+      if (!neuronTimer) {
+        neuronTimer = setTimeout(() => {
+          neuronTimer = null;
+          refreshNeuron(true);
+        }, neuronBusy ? 250 : wait);
+      }
+      return;
+    }
     neuronBusy = true;
     neuronLast = now;
     try {
