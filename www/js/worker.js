@@ -61,8 +61,12 @@ function schedule(delay = 0) {
   setTimeout(loop, delay);
 }
 
-function loop() {
+// Awaiting tick() costs nothing while the CPU engine's tick is synchronous, and lets
+// a GPU backend return a Promise (its readback is asynchronous) without changes here.
+let running = false;
+async function loop() {
   scheduled = false;
+  if (running) return;
   if (!session || (!playing && !pending)) return;
   let max = 1e9;
   if (pending) {
@@ -74,9 +78,11 @@ function loop() {
     max = Math.floor(credit);
   }
   let done = 0;
+  running = true;
   try {
-    done = session.tick(30, max);
+    done = await session.tick(30, max);
   } catch (error) {
+    running = false;
     // A trap inside the engine leaves the session unusable: drop it, say so, and
     // fail a pending step(n); a reset builds a fresh one.
     session = null;
@@ -87,6 +93,8 @@ function loop() {
     postMessage({ type: "error", error: message });
     return;
   }
+  running = false;
+  if (!session) return;
   if (pending) {
     pending.remaining -= done;
     if (pending.remaining <= 0 || session.finished()) {
