@@ -88,6 +88,16 @@ test("training advances, the page stays responsive, and the atoms change", async
   assert.ok(s2.playing);
   assert.ok(s2.step > s1.step + 20, `step ${s2.step}`);
   assert.ok(Math.max(...lags) < 500, `animation frames late: ${lags}`);
+  // A hidden tab pauses; visible again, it plays on.
+  const setVisibility = (state) =>
+    page.evaluate((state) => {
+      Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+  await setVisibility("hidden");
+  assert.equal((await stats(page)).playing, false);
+  await setVisibility("visible");
+  assert.equal((await stats(page)).playing, true);
   await page.evaluate(() => window.infomorph.pause());
   await page.waitForTimeout(150);
   const s3 = await stats(page);
@@ -185,6 +195,11 @@ test("embed mode hides the controls, autoplays in an iframe, and honours _hide k
   const inner = course.frames().find((f) => f.url().includes("/some/sub/path/"));
   await inner.waitForFunction(() => window.infomorph.stats().step > 3, null, { timeout: 20_000 });
   await course.screenshot({ path: path.join(shots, "embed.png") });
+  // Scrolled offscreen it pauses; back on screen it plays again.
+  await course.evaluate(() => window.scrollTo(0, 2500));
+  await inner.waitForFunction(() => !window.infomorph.stats().playing, null, { timeout: 5_000 });
+  await course.evaluate(() => window.scrollTo(0, 0));
+  await inner.waitForFunction(() => window.infomorph.stats().playing, null, { timeout: 5_000 });
   assert.deepEqual(problems, []);
   await course.close();
 });

@@ -42,7 +42,8 @@ export async function serve() {
     if (url.pathname === "/embed.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(`<!doctype html><title>course</title><p>Some course text.</p>
-<iframe id="f" src="${subPath}#embed=1&autoplay=1" width="720" height="520"></iframe>`);
+<iframe id="f" src="${subPath}#embed=1&autoplay=1" width="720" height="520"></iframe>
+<div id="after" style="height: 3000px">More course text.</div>`);
       return;
     }
     if (!url.pathname.startsWith(subPath)) {
