@@ -151,8 +151,9 @@ export function startGateLab(engine) {
     const scale = Math.max(0.25, D.absMax(values));
     const t = values.length;
     const bw = (W - 60) / t;
-    const mid = (H - 40) / 2 + 10;
-    const half = (H - 60) / 2;
+    const bottom = t > 5 ? 72 : 40; // room for the (rotated) labels
+    const mid = (H - bottom) / 2 + 10;
+    const half = (H - bottom - 20) / 2;
     c.strokeStyle = D.MUTED;
     c.beginPath();
     c.moveTo(40, mid);
@@ -170,7 +171,7 @@ export function startGateLab(engine) {
       c.strokeRect(x + 2, h >= 0 ? mid - h : mid, bw - 4, Math.abs(h));
       if (t <= 5) D.text(c, v.toFixed(3), x + bw / 2, h >= 0 ? mid - h - 4 : mid - h + 12, { size: 11, align: "center" });
       c.save();
-      c.translate(x + bw / 2, H - 26);
+      c.translate(x + bw / 2, H - bottom + 14);
       if (t > 5) c.rotate(-Math.PI / 4);
       D.text(c, labels[i], 0, 8, { size: 10, align: t > 5 ? "right" : "center" });
       c.restore();
