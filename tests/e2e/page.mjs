@@ -263,6 +263,10 @@ test("export a run and load it back", async () => {
   const rows = (await readFile(await csv.path(), "utf8")).trim().split("\n");
   assert.equal(rows.length, 3);
   assert.match(rows[0], /^epoch,steps,train_accuracy/);
+  const [png] = await Promise.all([page.waitForEvent("download"), page.locator("button.png[data-canvas=heat]").click()]);
+  const bytes = await readFile(await png.path());
+  assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG file");
+  assert.ok(bytes.length > 2000);
   const fresh = await open(browser, server.baseUrl);
   await fresh.page.locator("#import-run").setInputFiles(file);
   await fresh.page.waitForFunction(() => document.getElementById("run-state").textContent.includes("viewing"));
