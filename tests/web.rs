@@ -205,3 +205,54 @@ async fn gpu_engine_parity_through_webgpu() {
         assert!(weights < 2e-4 && terms < 1e-4 && (ag - ac).abs() <= 0.01);
     }
 }
+
+/// The page's training session: one epoch of XOR with the context model, then the
+/// read-outs the page draws.
+#[wasm_bindgen_test]
+fn a_session_trains_one_epoch_and_reports() {
+    use infomorph::web::Session;
+    let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":1}"#;
+    let mut s = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    assert_eq!(s.engine(), "cpu");
+    assert_eq!(s.tick(60_000.0, 1_000), 64, "4096 samples in batches of 64");
+    assert!(s.finished(), "one epoch, evaluated");
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["epoch"], 1);
+    assert_eq!(stats["step"], 64);
+    assert_eq!(stats["atoms"].as_array().unwrap().len(), 4);
+    assert_eq!(stats["names"].as_array().unwrap().len(), 5);
+    assert!(stats["accuracy"]["test"].as_f64().is_some());
+    assert_eq!(stats["confusion"].as_array().unwrap().len(), 4);
+
+    assert!(s.set_goal(vec![0.0, 0.0, 0.0, 1.0, 0.0]).is_ok());
+    assert!(s.set_goal(vec![1.0]).is_err());
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["gamma"][3], 1.0);
+
+    let h: serde_json::Value = serde_json::from_str(&s.histogram(0).unwrap()).unwrap();
+    assert_eq!(h["shape"], serde_json::json!([20, 20, 2]));
+    let total: f64 = h["p"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    assert!(s.histogram(4).is_err());
+
+    assert_eq!(s.decision_map(8).len(), 4 + 8 * 8 * 2);
+    assert_eq!(s.receptive_fields().len(), 4 * 2);
+    let run: serde_json::Value = serde_json::from_str(&s.export_json()).unwrap();
+    assert_eq!(run["config"]["hidden"], 4);
+    assert_eq!(run["metrics"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        run["hidden"]["sources"][0]["weights"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    assert!(Session::new(r#"{"task":"nope"}"#).is_err());
+    assert!(Session::new(r#"{"colour":1}"#).is_err());
+}

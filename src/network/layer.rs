@@ -319,6 +319,17 @@ impl Layer {
         self.config.neurons
     }
 
+    /// Replaces the goal γ (term order) while training runs; the page's goal editor
+    /// uses it. Refuses a γ of the wrong length or with non-finite entries.
+    pub fn set_goal(&mut self, gamma: &[f64]) -> Result<(), String> {
+        if let Some(i) = gamma.iter().position(|g| !g.is_finite()) {
+            return Err(format!("γ[{i}] is not a finite number"));
+        }
+        self.goal = self.batch.isx().goal_weights(gamma).map_err(|e| e.0)?;
+        self.config.goal = gamma.to_vec();
+        Ok(())
+    }
+
     pub fn term_count(&self) -> usize {
         self.goal.gamma().len()
     }
