@@ -209,6 +209,7 @@ fn blow_up_stops_with_epoch_and_layer_and_keeps_the_run_file() {
 fn bench_reports_a_median() {
     let out = infomorph(&[
         "bench", "--model", "context", "--hidden", "8", "--batch", "64", "--steps", "3", "--json",
+        "--engine", "cpu",
     ]);
     assert!(
         out.status.success(),
@@ -269,4 +270,60 @@ fn memory_recalls_better_than_the_cue() {
     );
     assert!(recall > cue + 0.05, "cue {cue}, recall {recall}");
     refused(&infomorph(&["memory", "--corruption", "2"]), "corruption");
+}
+
+/// `--engine gpu` runs the wgpu engine (or is refused with the reason when there is no
+/// adapter: a skip, unless INFOMORPH_REQUIRE_GPU=1).
+#[test]
+fn bench_and_train_on_the_gpu_engine() {
+    let out = infomorph(&[
+        "bench",
+        "--model",
+        "trivariate",
+        "--hidden",
+        "8",
+        "--batch",
+        "64",
+        "--steps",
+        "3",
+        "--json",
+        "--engine",
+        "gpu",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && err.contains("no wgpu adapter") {
+        assert_ne!(
+            std::env::var("INFOMORPH_REQUIRE_GPU").as_deref(),
+            Ok("1"),
+            "INFOMORPH_REQUIRE_GPU=1 but: {err}"
+        );
+        eprintln!("SKIPPED: no wgpu adapter ({err})");
+        return;
+    }
+    assert!(out.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["engine"], "gpu");
+    assert!(v["median_ms"].as_f64().unwrap() > 0.0);
+    assert!(!v["adapter"].as_str().unwrap().is_empty());
+    let out = infomorph(&[
+        "train",
+        "--task",
+        "xor",
+        "--model",
+        "context",
+        "--goal",
+        "heuristic",
+        "--hidden",
+        "4",
+        "--batch",
+        "64",
+        "--epochs",
+        "2",
+        "--engine",
+        "gpu",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("engine: GPU engine on"), "{err}");
+    assert!(err.contains("epoch 2: train"), "{err}");
 }

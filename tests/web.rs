@@ -152,3 +152,107 @@ fn a_session_trains_one_epoch_and_reports() {
     assert!(Session::new(r#"{"task":"nope"}"#).is_err());
     assert!(Session::new(r#"{"colour":1}"#).is_err());
 }
+
+/// The GPU engine through the browser's real WebGPU against the CPU engine from the
+/// same seeds: the upload and readback of every weight and Adam moment round-trip
+/// exactly, the evaluation pass gives the CPU's accuracy, and a few full training steps
+/// (every stage on the GPU, PID included) agree with the CPU's within the tolerances of
+/// the native parity test (tests/gpu_engine.rs).
+#[wasm_bindgen_test]
+async fn gpu_engine_parity_through_webgpu() {
+    use infomorph::engine::gpu::{GpuContext, GpuNetwork, Split};
+    use infomorph::engine::{Engine, EnginePreference};
+    use infomorph::network::model::{ModelKind, Network, RunConfig};
+    use infomorph::network::train::view;
+    match GpuContext::new().await {
+        Ok(ctx) => console_log!("WebGPU adapter: {}", ctx.adapter_description()),
+        Err(e) => {
+            assert!(
+                option_env!("INFOMORPH_REQUIRE_GPU") != Some("1"),
+                "INFOMORPH_REQUIRE_GPU=1 but the browser has no WebGPU adapter: {e}"
+            );
+            console_log!("SKIPPED: no WebGPU adapter ({e})");
+            return;
+        }
+    }
+    let task = infomorph::tasks::mnist::digits8(0);
+    for model in [ModelKind::Trivariate, ModelKind::Context] {
+        let config = RunConfig {
+            model,
+            goal: "heuristic".into(),
+            hidden: 16,
+            batch: 128,
+            ..RunConfig::default()
+        };
+        // Upload, readback and evaluation from weights trained on the CPU.
+        let mut net = Network::new(&config, task.dim, task.classes).unwrap();
+        for chunk in 0..3 {
+            let rows = chunk * 128..(chunk + 1) * 128;
+            let x = &task.train_x[rows.start * task.dim..rows.end * task.dim];
+            net.train_batch(view(x, task.dim), &task.train_y[rows]);
+        }
+        let mut gpu = GpuNetwork::new(GpuContext::new().await.unwrap(), &net, &task).unwrap();
+        let back = gpu.to_network().await.unwrap();
+        assert_eq!(back.steps(), net.steps());
+        let pairs = |a: &Network, b: &Network| {
+            let mut worst = 0.0f32;
+            for (la, lb) in [
+                (a.hidden.as_ref().unwrap(), b.hidden.as_ref().unwrap()),
+                (&a.output, &b.output),
+            ] {
+                for (sa, sb) in la.sources.iter().zip(&lb.sources) {
+                    for (x, y) in sa
+                        .weights
+                        .iter()
+                        .chain(&sa.bias)
+                        .zip(sb.weights.iter().chain(&sb.bias))
+                    {
+                        worst = worst.max((x - y).abs());
+                    }
+                }
+            }
+            worst
+        };
+        assert_eq!(pairs(&back, &net), 0.0);
+        let a_gpu = gpu.accuracy(Split::Test, 1).await.unwrap();
+        let a_cpu = net.accuracy(view(&task.test_x, task.dim), &task.test_y, 1);
+        assert!(
+            !gpu.context().is_lost(),
+            "{:?}",
+            gpu.context().lost_reason()
+        );
+        console_log!(
+            "{} evaluation: WebGPU {a_gpu:.4}, CPU {a_cpu:.4}",
+            model.name()
+        );
+        assert!((a_gpu - a_cpu).abs() <= 0.01, "{a_gpu} vs {a_cpu}");
+        // Training steps on both engines from the same seeds.
+        let mut g = Engine::new(&config, task.clone(), EnginePreference::Gpu)
+            .await
+            .unwrap();
+        let mut c = Engine::new(&config, task.clone(), EnginePreference::Cpu)
+            .await
+            .unwrap();
+        g.queue_steps(5).unwrap();
+        c.queue_steps(5).unwrap();
+        let mg = g.metrics().await.unwrap();
+        let mc = c.metrics().await.unwrap();
+        assert_eq!((mg.engine, mg.step, mc.step), ("gpu", 5, 5));
+        let terms = mg
+            .hidden
+            .iter()
+            .zip(&mc.hidden)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let weights = pairs(&g.network().await.unwrap(), &c.network().await.unwrap());
+        let (ag, ac) = (
+            g.accuracy(Split::Test, 1).await.unwrap(),
+            c.accuracy(Split::Test, 1).await.unwrap(),
+        );
+        console_log!(
+            "{} 5 steps: max |Δweight| {weights:e}, max |Δ mean hidden term| {terms:e} bit, accuracy WebGPU {ag:.4} CPU {ac:.4}",
+            model.name()
+        );
+        assert!(weights < 2e-4 && terms < 1e-4 && (ag - ac).abs() <= 0.01);
+    }
+}

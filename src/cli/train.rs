@@ -1,5 +1,8 @@
-//! `infomorph train` and `infomorph bench`: headless runs of the CPU engine.
+//! `infomorph train` and `infomorph bench`: headless runs of the GPU (wgpu) engine when
+//! an adapter exists, else of the CPU engine; `--engine` forces either.
 
+use crate::engine::gpu::Split;
+use crate::engine::{Engine, EnginePreference};
 use crate::network::model::{ModelKind, Network, RunConfig};
 use crate::network::train::{self, EpochMetrics};
 use crate::tasks::{self, TaskData};
@@ -37,6 +40,17 @@ pub struct RunArgs {
     /// A run configuration (the JSON schema of run files and page URLs).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// gpu (wgpu: Vulkan, Metal, DX12 or GL) or cpu; default: gpu when an adapter with
+    /// compute shaders exists and the model runs there, else cpu.
+    #[arg(long)]
+    engine: Option<String>,
+}
+
+fn preference(args: &RunArgs) -> Result<EnginePreference, String> {
+    match &args.engine {
+        None => Ok(EnginePreference::Auto),
+        Some(name) => EnginePreference::from_name(name),
+    }
 }
 
 #[derive(Args)]
@@ -182,6 +196,19 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
         config.task = "mnist".into();
     }
     let task = load_task(&config, args.idx.as_ref())?;
+    let preference = preference(&args.run)?;
+    let engine = match preference {
+        EnginePreference::Cpu => None,
+        _ => {
+            let e = pollster::block_on(Engine::new(&config, task.clone(), preference))?;
+            if !args.json {
+                for n in e.notices() {
+                    eprintln!("engine: {n}");
+                }
+            }
+            (e.engine_name() == "gpu").then_some(e)
+        }
+    };
     let bar = (!args.json).then(|| {
         let bar = indicatif::ProgressBar::new(config.epochs as u64);
         bar.set_style(
@@ -192,7 +219,7 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
         );
         bar
     });
-    let result = train::train(&config, &task, |m, _| {
+    let on_epoch = |m: &EpochMetrics| {
         if args.json {
             println!("{}", serde_json::to_string(m).expect("finite metrics"));
         } else if let Some(bar) = &bar {
@@ -202,7 +229,11 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
             ));
             bar.inc(1);
         }
-    });
+    };
+    let result = match engine {
+        Some(engine) => train_on_engine(engine, &config, on_epoch, args.json),
+        None => train::train(&config, &task, |m, _| on_epoch(m)),
+    };
     if let Some(bar) = &bar {
         bar.finish();
     }
@@ -237,6 +268,93 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
     }
 }
 
+/// The epoch loop of `network::train::train` on an [`Engine`]: whole epochs are queued,
+/// then one metrics readback and the three accuracies per epoch.
+fn train_on_engine(
+    mut engine: Engine,
+    config: &RunConfig,
+    mut on_epoch: impl FnMut(&EpochMetrics),
+    quiet: bool,
+) -> train::Run {
+    let mut metrics = Vec::new();
+    let spe = engine.steps_per_epoch();
+    let seen = engine.notices().len();
+    let mut error = None;
+    for epoch in 1..=config.epochs {
+        let start = std::time::Instant::now();
+        let before = engine.steps();
+        let step = engine.queue_steps(spe).and_then(|()| {
+            let m = pollster::block_on(engine.metrics())?;
+            for (name, t) in [("hidden", &m.hidden_mean), ("output", &m.output_mean)] {
+                if t.iter().any(|v| !v.is_finite()) {
+                    return Err(format!(
+                        "the {name} layer's goal is not finite at epoch {epoch}, step {}",
+                        m.step
+                    ));
+                }
+            }
+            // As train_epoch: the weights are checked once per epoch (a full readback,
+            // once per epoch, not per step).
+            let net = pollster::block_on(engine.network())?;
+            for (name, layer) in net
+                .hidden
+                .iter()
+                .map(|l| ("hidden", l))
+                .chain([("output", &net.output)])
+            {
+                let bad = layer.sources.iter().any(|s| {
+                    s.weights
+                        .iter()
+                        .chain(s.bias.iter())
+                        .any(|w| !w.is_finite())
+                });
+                if bad {
+                    return Err(format!(
+                        "the {name} layer's weights are not finite at epoch {epoch}"
+                    ));
+                }
+            }
+            Ok(m)
+        });
+        let m = match step {
+            Ok(m) => m,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        let seconds = start.elapsed().as_secs_f64();
+        let e = epoch as u32;
+        let mut acc = |split| pollster::block_on(engine.accuracy(split, e)).unwrap_or(f64::NAN);
+        let (train_accuracy, val_accuracy, test_accuracy) =
+            (acc(Split::Train), acc(Split::Val), acc(Split::Test));
+        let em = EpochMetrics {
+            epoch,
+            steps: engine.steps(),
+            train_accuracy,
+            val_accuracy,
+            test_accuracy,
+            hidden_atoms: m.hidden_mean,
+            output_atoms: m.output_mean,
+            seconds,
+            steps_per_second: (engine.steps() - before) as f64 / seconds.max(1e-9),
+        };
+        on_epoch(&em);
+        metrics.push(em);
+    }
+    if !quiet {
+        for n in &engine.notices()[seen..] {
+            eprintln!("engine: {n}");
+        }
+    }
+    let network = pollster::block_on(engine.network()).ok();
+    train::Run {
+        network,
+        metrics,
+        error,
+    }
+}
+
 pub fn run_bench(args: BenchArgs) -> Result<(), String> {
     let config = resolve(&args.run)?;
     let (dim, classes) = (784, 10);
@@ -248,6 +366,31 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
     let y: Vec<u8> = (0..config.batch)
         .map(|_| rng.below(classes) as u8)
         .collect();
+    let preference = preference(&args.run)?;
+    if preference != EnginePreference::Cpu {
+        let task = TaskData {
+            name: "bench".into(),
+            dim,
+            classes,
+            train_x: x.clone(),
+            train_y: y.clone(),
+            val_x: Vec::new(),
+            val_y: Vec::new(),
+            test_x: Vec::new(),
+            test_y: Vec::new(),
+            image: None,
+        };
+        let engine = pollster::block_on(Engine::from_network(net, task, preference))?;
+        if !args.json {
+            for n in engine.notices() {
+                eprintln!("engine: {n}");
+            }
+        }
+        if engine.engine_name() == "gpu" {
+            return bench_gpu(engine, &config, &args);
+        }
+        net = Network::new(&config, dim, classes)?;
+    }
     let xv = train::view(&x, dim);
     for _ in 0..3 {
         net.train_batch(xv, &y);
@@ -275,6 +418,59 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
             config.hidden,
             config.batch,
             times.len()
+        );
+    }
+    Ok(())
+}
+
+/// Times GPU steps: each step queued and waited for (median, min), then `steps` steps
+/// queued back to back and waited for once (throughput without per-step waits).
+fn bench_gpu(mut engine: Engine, config: &RunConfig, args: &BenchArgs) -> Result<(), String> {
+    for _ in 0..3 {
+        engine.queue_steps(1)?;
+        engine.wait()?;
+    }
+    if std::env::var_os("INFOMORPH_PROFILE").is_some() {
+        if let Some(g) = engine.gpu_mut() {
+            for (name, ms) in g.profile_step()? {
+                eprintln!("profile {name:>20} {ms:9.3} ms");
+            }
+        }
+    }
+    let mut times: Vec<f64> = Vec::new();
+    for _ in 0..args.steps.max(1) {
+        let start = std::time::Instant::now();
+        engine.queue_steps(1)?;
+        engine.wait()?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    let start = std::time::Instant::now();
+    engine.queue_steps(args.steps.max(1))?;
+    engine.wait()?;
+    let queued = start.elapsed().as_secs_f64() * 1e3 / args.steps.max(1) as f64;
+    if engine.engine_name() != "gpu" {
+        return Err(engine.notices().last().cloned().unwrap_or_default());
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let min = times[0];
+    let adapter = engine.adapter_info().unwrap_or("").to_string();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"engine": "gpu", "adapter": adapter, "model": config.model.name(),
+                "hidden": config.hidden, "batch": config.batch, "steps": times.len(),
+                "median_ms": median, "min_ms": min, "queued_ms_per_step": queued})
+        );
+    } else {
+        println!(
+            "{} hidden {} batch {} on gpu ({adapter}): median {median:.2} ms per training step \
+             (min {min:.2}, {} steps; {queued:.2} ms per step when {} are queued at once)",
+            config.model.name(),
+            config.hidden,
+            config.batch,
+            times.len(),
+            args.steps.max(1)
         );
     }
     Ok(())

@@ -27,6 +27,20 @@ impl Adam {
         }
     }
 
+    /// Steps taken and the first and second moments (the GPU engine's upload/readback).
+    pub(crate) fn state(&self) -> (i32, &[f32], &[f32]) {
+        (self.steps, &self.m, &self.v)
+    }
+
+    /// Restores a state read back from the GPU engine.
+    pub(crate) fn set_state(&mut self, steps: i32, m: &[f32], v: &[f32]) {
+        assert_eq!(m.len(), self.m.len());
+        assert_eq!(v.len(), self.v.len());
+        self.steps = steps;
+        self.m.copy_from_slice(m);
+        self.v.copy_from_slice(v);
+    }
+
     /// One descent step on `params` along `grads` (the gradient of the loss).
     pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
         if self.lr == 0.0 {

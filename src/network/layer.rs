@@ -214,6 +214,20 @@ impl Source {
         }
     }
 
+    /// The sparse lateral mask, if any (the GPU engine uploads it).
+    pub(crate) fn mask(&self) -> Option<&Array2<f32>> {
+        self.mask.as_ref()
+    }
+
+    /// The Adam states of the weights and of the bias.
+    pub(crate) fn adam(&self) -> (&Adam, &Adam) {
+        (&self.adam_w, &self.adam_b)
+    }
+
+    pub(crate) fn adam_mut(&mut self) -> (&mut Adam, &mut Adam) {
+        (&mut self.adam_w, &mut self.adam_b)
+    }
+
     /// Keeps masked weights at exactly zero: no gradient on the lateral diagonal or
     /// outside a sparse mask.
     fn mask_gradient(&self, gw: &mut Array2<f32>) {
@@ -407,7 +421,7 @@ impl Layer {
     /// Bins every neuron's sources and converts θ for the PID, both neuron-major
     /// (`bins[n·B + b]`, `theta[n·B + b]`), reading the batch-major aggregates in
     /// blocks of neurons that share cache lines.
-    fn bin_and_theta(&self, fwd: &Forward, bins: &mut Vec<Digits>, theta64: &mut Vec<f64>) {
+    pub fn bin_and_theta(&self, fwd: &Forward, bins: &mut Vec<Digits>, theta64: &mut Vec<f64>) {
         let (batch, neurons) = fwd.theta.dim();
         let k = self.config.bins;
         let binning = self.config.binning;
@@ -543,11 +557,7 @@ impl Layer {
     }
 
     /// dLoss/d(aggregate) per source from dLoss/dA.
-    pub(crate) fn activation_gradients(
-        &self,
-        agg: &[Array2<f32>],
-        d_a: &Array2<f32>,
-    ) -> Vec<Array2<f32>> {
+    pub fn activation_gradients(&self, agg: &[Array2<f32>], d_a: &Array2<f32>) -> Vec<Array2<f32>> {
         let shape = agg[0].dim();
         let neurons = shape.1;
         let src: Vec<&[f32]> = agg

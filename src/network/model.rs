@@ -10,10 +10,10 @@ use ndarray::{s, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 /// Counter streams, so that every stochastic draw has its own sequence.
-const STREAM_HIDDEN_FIRST: u32 = 1;
-const STREAM_HIDDEN: u32 = 2;
-const STREAM_EVAL_FIRST: u32 = 11;
-const STREAM_EVAL: u32 = 12;
+pub(crate) const STREAM_HIDDEN_FIRST: u32 = 1;
+pub(crate) const STREAM_HIDDEN: u32 = 2;
+pub(crate) const STREAM_EVAL_FIRST: u32 = 11;
+pub(crate) const STREAM_EVAL: u32 = 12;
 const STREAM_ROUND_ONE_FIRST: u32 = 31;
 const STREAM_ROUND_ONE: u32 = 32;
 const STREAM_FEEDBACK: u32 = 33;

@@ -1,1 +1,17 @@
+//! The wgpu engine: the CPU engine's training step with every stage as a WGSL compute
+//! kernel (`shaders/`), data resident on the GPU, and small asynchronous readbacks.
+//!
+//! - [`context`]: adapter and device, limits, device-loss flag.
+//! - [`network`]: [`GpuNetwork`], buffers and the recorded step.
+//! - [`check`]: runs single kernels on given inputs (the kernel-vs-CPU-twin tests).
+//! - [`pid`]: the PID stages (θ-weighted histogram, I^sx, atoms, H_res, ∂G/∂θ).
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod check;
+pub mod context;
+pub(crate) mod kernels;
+pub mod network;
 pub mod pid;
+
+pub use context::GpuContext;
+pub use network::{GpuMetrics, GpuNetwork, Split};

@@ -1,0 +1,314 @@
+//! Runs one kernel at a time on given inputs and reads the result back (blocking,
+//! native only): the kernel-vs-CPU-twin tests in tests/gpu_engine.rs use this.
+
+use super::context::GpuContext;
+use super::kernels::{grid, Kernel, Kernels};
+use super::network::{
+    adam_scalars, group, read_staging, staging, storage, storage_init, uniform, StepUniform,
+};
+use crate::network::layer::{Activation, Binning, THETA_EPS};
+
+pub struct KernelCheck {
+    ctx: GpuContext,
+    kernels: Kernels,
+}
+
+fn act_words(a: Activation) -> [u32; 5] {
+    match a {
+        Activation::Graetz { k1, k2 } => [0, k1.to_bits(), k2.to_bits(), 0, 0],
+        Activation::Trivariate { c1, c2, w1, w2 } => {
+            [1, c1.to_bits(), c2.to_bits(), w1.to_bits(), w2.to_bits()]
+        }
+    }
+}
+
+impl KernelCheck {
+    /// `direct`: the barrier-free matrix products instead of the tiled ones.
+    pub fn new(ctx: GpuContext, direct: bool) -> Self {
+        let kernels = Kernels::new(&ctx.device, direct);
+        KernelCheck { ctx, kernels }
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    fn f32s(&self, v: &[f32]) -> wgpu::Buffer {
+        storage_init(&self.ctx.device, "input", bytemuck::cast_slice(v))
+    }
+
+    fn run(&self, k: &Kernel, bufs: &[&wgpu::Buffer], size: [u32; 3]) {
+        let g = group(&self.ctx.device, k, bufs);
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&k.pipeline);
+            pass.set_bind_group(0, &g, &[]);
+            pass.dispatch_workgroups(size[0], size[1], size[2]);
+        }
+        self.ctx.queue.submit([enc.finish()]);
+    }
+
+    fn read(&self, buf: &wgpu::Buffer, len: usize) -> Vec<u32> {
+        let st = staging(&self.ctx.device, "check", len * 4);
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(buf, 0, &st, 0, (len * 4) as u64);
+        self.ctx.queue.submit([enc.finish()]);
+        let bytes = pollster::block_on(read_staging(&self.ctx, &st, len * 4)).expect("readback");
+        bytemuck::pod_collect_to_vec(&bytes)
+    }
+
+    fn read_f32(&self, buf: &wgpu::Buffer, len: usize) -> Vec<f32> {
+        self.read(buf, len)
+            .into_iter()
+            .map(f32::from_bits)
+            .collect()
+    }
+
+    fn max_groups(&self) -> u32 {
+        self.ctx.limits.max_compute_workgroups_per_dimension
+    }
+
+    /// aggregate.wgsl: x (m × k) · Wᵀ (W: n × k) + bias, m × n.
+    pub fn aggregate(
+        &self,
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        m: usize,
+        n: usize,
+        k: usize,
+    ) -> Vec<f32> {
+        let mut params = w.to_vec();
+        params.extend_from_slice(bias);
+        let (xb, pb) = (self.f32s(x), self.f32s(&params));
+        let out = storage(&self.ctx.device, "out", m * n * 4);
+        let u = uniform(&self.ctx.device, &[m as u32, n as u32, k as u32, 0, 0]);
+        let size = self.kernels.aggregate_size(m, n, self.max_groups());
+        self.run(&self.kernels.aggregate, &[&u, &xb, &pb, &out], size);
+        self.read_f32(&out, m * n)
+    }
+
+    /// activation_sample.wgsl: aggregates (sources blocks of batch × neurons) → θ
+    /// (batch-major), samples y (±1 with `key`, `offset`), θ neuron-major.
+    pub fn activation_sample(
+        &self,
+        agg: &[f32],
+        activation: Activation,
+        batch: usize,
+        neurons: usize,
+        key: u32,
+        offset: u32,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let d = &self.ctx.device;
+        let bn = batch * neurons;
+        let a = act_words(activation);
+        let u = uniform(
+            d,
+            &[
+                batch as u32,
+                neurons as u32,
+                bn as u32,
+                a[0],
+                a[1],
+                a[2],
+                a[3],
+                a[4],
+                THETA_EPS.to_bits(),
+                (1.0 - THETA_EPS).to_bits(),
+                (-1.0f32).to_bits(),
+                1,
+            ],
+        );
+        let st = uniform(
+            d,
+            &StepUniform {
+                key_main: key,
+                sample_offset: offset,
+                ..Default::default()
+            }
+            .words(),
+        );
+        let ab = self.f32s(agg);
+        let (th, y, tn) = (
+            storage(d, "t", bn * 4),
+            storage(d, "y", bn * 4),
+            storage(d, "tn", bn * 4),
+        );
+        self.run(
+            &self.kernels.activation_sample,
+            &[&u, &st, &ab, &th, &y, &tn],
+            grid(bn, self.max_groups()),
+        );
+        (
+            self.read_f32(&th, bn),
+            self.read_f32(&y, bn),
+            self.read_f32(&tn, bn),
+        )
+    }
+
+    /// binning.wgsl: packed bin indices, neuron-major.
+    pub fn binning(
+        &self,
+        agg: &[f32],
+        sources: usize,
+        binning: Binning,
+        bins: usize,
+        batch: usize,
+        neurons: usize,
+    ) -> Vec<u32> {
+        let d = &self.ctx.device;
+        let bn = batch * neurons;
+        let (max_abs, lo, hi) = match binning {
+            Binning::Fixed { lo, hi } => (0, lo, hi),
+            Binning::MaxAbs => (1, -1.0f32, 1.0f32),
+        };
+        let per_unit = bins as f32 / (hi - lo);
+        let u = uniform(
+            d,
+            &[
+                batch as u32,
+                neurons as u32,
+                bn as u32,
+                sources as u32,
+                max_abs,
+                lo.to_bits(),
+                per_unit.to_bits(),
+                ((bins - 1) as f32).to_bits(),
+            ],
+        );
+        let ab = self.f32s(agg);
+        let out = storage(d, "bins", bn * 4);
+        self.run(
+            &self.kernels.binning,
+            &[&u, &ab, &out],
+            grid(neurons * 64, self.max_groups()),
+        );
+        self.read(&out, bn)
+    }
+
+    /// activation_grad.wgsl: dLoss/d(aggregate) blocks from ∂G/∂θ (neuron-major).
+    pub fn activation_grad(
+        &self,
+        dtheta: &[f32],
+        theta: &[f32],
+        agg: &[f32],
+        activation: Activation,
+        batch: usize,
+        neurons: usize,
+    ) -> Vec<f32> {
+        let d = &self.ctx.device;
+        let bn = batch * neurons;
+        let a = act_words(activation);
+        let u = uniform(
+            d,
+            &[
+                batch as u32,
+                neurons as u32,
+                bn as u32,
+                a[0],
+                a[1],
+                a[2],
+                a[3],
+                a[4],
+                THETA_EPS.to_bits(),
+                (1.0 - THETA_EPS).to_bits(),
+            ],
+        );
+        let (db, tb, ab) = (self.f32s(dtheta), self.f32s(theta), self.f32s(agg));
+        let out = storage(d, "dagg", agg.len() * 4);
+        self.run(
+            &self.kernels.activation_grad,
+            &[&u, &db, &tb, &ab, &out],
+            grid(bn, self.max_groups()),
+        );
+        self.read_f32(&out, agg.len())
+    }
+
+    /// weight_grad.wgsl: gᵀ · x (neurons × dim) followed by the bias sums.
+    pub fn weight_grad(
+        &self,
+        g: &[f32],
+        x: &[f32],
+        batch: usize,
+        neurons: usize,
+        dim: usize,
+    ) -> Vec<f32> {
+        let d = &self.ctx.device;
+        let u = uniform(d, &[batch as u32, neurons as u32, dim as u32, 0]);
+        let (gb, xb) = (self.f32s(g), self.f32s(x));
+        let out = storage(d, "grad", (neurons * dim + neurons) * 4);
+        self.run(
+            &self.kernels.weight_grad,
+            &[&u, &gb, &xb, &out],
+            self.kernels
+                .weight_grad_size(neurons, dim, self.max_groups()),
+        );
+        self.run(
+            &self.kernels.bias_grad,
+            &[&u, &gb, &out],
+            grid(neurons, self.max_groups()),
+        );
+        self.read_f32(&out, neurons * dim + neurons)
+    }
+
+    /// adam.wgsl: `steps` Adam steps on [weights | bias] with the given gradients (one per
+    /// step); mask_kind 0 none, 1 zero diagonal, 2 `mask`. Returns params, m, v.
+    #[allow(clippy::too_many_arguments)]
+    pub fn adam(
+        &self,
+        params: &[f32],
+        grads: &[Vec<f32>],
+        neurons: usize,
+        dim: usize,
+        mask_kind: u32,
+        mask: Option<&[f32]>,
+        lr: f64,
+        weight_decay: f64,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let d = &self.ctx.device;
+        let len = params.len();
+        let pb = self.f32s(params);
+        let mom = storage(d, "moments", 2 * len * 4);
+        let mb = self.f32s(mask.unwrap_or(&[0.0]));
+        let u = uniform(
+            d,
+            &[
+                len as u32,
+                (neurons * dim) as u32,
+                dim as u32,
+                mask_kind,
+                0,
+                0,
+                (weight_decay as f32).to_bits(),
+                0.9f32.to_bits(),
+                0.999f32.to_bits(),
+                1e-8f32.to_bits(),
+            ],
+        );
+        for (t, g) in grads.iter().enumerate() {
+            let (s, r) = adam_scalars(lr, t as i32 + 1);
+            let st = uniform(
+                d,
+                &StepUniform {
+                    hidden_step_size: s,
+                    hidden_root_correction: r,
+                    ..Default::default()
+                }
+                .words(),
+            );
+            let gb = self.f32s(g);
+            self.run(
+                &self.kernels.adam,
+                &[&u, &st, &pb, &gb, &mom, &mb],
+                grid(len, self.max_groups()),
+            );
+        }
+        let m = self.read_f32(&mom, 2 * len);
+        (
+            self.read_f32(&pb, len),
+            m[..len].to_vec(),
+            m[len..].to_vec(),
+        )
+    }
+}

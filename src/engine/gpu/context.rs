@@ -1,0 +1,170 @@
+//! The adapter and device: picked once, with the limits the engine designs for
+//! (`Limits::downlevel_defaults()`, raised only where the adapter reports more), a
+//! device-loss flag, and the size checks that refuse an oversized network before any
+//! allocation, naming the limit.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A device ready for the engine's kernels.
+pub struct GpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    lost: Arc<AtomicBool>,
+    lost_reason: Arc<Mutex<Option<String>>>,
+}
+
+/// One buffer or dispatch the engine would need, for the limit check.
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub what: String,
+    pub bytes: u64,
+}
+
+impl GpuContext {
+    /// Picks a high-performance adapter with compute shaders and opens a device. Fails
+    /// (so the caller falls back to the CPU engine) when there is none.
+    pub async fn new() -> Result<Self, String> {
+        if std::env::var_os("INFOMORPH_FORCE_NO_GPU").is_some() {
+            return Err("no wgpu adapter (INFOMORPH_FORCE_NO_GPU is set)".into());
+        }
+        #[cfg(target_arch = "wasm32")]
+        let instance = wgpu::util::new_instance_with_webgpu_detection(
+            wgpu::InstanceDescriptor::new_without_display_handle_from_env(),
+        )
+        .await;
+        #[cfg(not(target_arch = "wasm32"))]
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| format!("no wgpu adapter: {e}"))?;
+        let down = adapter.get_downlevel_capabilities();
+        if !down.flags.contains(wgpu::DownlevelFlags::COMPUTE_SHADERS) {
+            return Err(format!(
+                "the adapter {} has no compute shaders",
+                adapter.get_info().name
+            ));
+        }
+        let have = adapter.limits();
+        let base = wgpu::Limits::downlevel_defaults();
+        if have.max_storage_buffers_per_shader_stage < base.max_storage_buffers_per_shader_stage {
+            return Err(format!(
+                "the adapter offers {} storage buffers per shader stage, the engine needs {}",
+                have.max_storage_buffers_per_shader_stage,
+                base.max_storage_buffers_per_shader_stage
+            ));
+        }
+        // Downlevel defaults, with the sizes raised to what the adapter reports.
+        let limits = wgpu::Limits {
+            max_buffer_size: have.max_buffer_size.max(base.max_buffer_size),
+            max_storage_buffer_binding_size: have
+                .max_storage_buffer_binding_size
+                .max(base.max_storage_buffer_binding_size),
+            max_compute_workgroups_per_dimension: have
+                .max_compute_workgroups_per_dimension
+                .max(base.max_compute_workgroups_per_dimension),
+            ..base
+        }
+        .using_resolution(have.clone());
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("infomorph"),
+                required_features: wgpu::Features::empty(),
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| format!("cannot open a device on {}: {e}", adapter.get_info().name))?;
+        let lost = Arc::new(AtomicBool::new(false));
+        let lost_reason = Arc::new(Mutex::new(None));
+        {
+            let (lost, reason) = (lost.clone(), lost_reason.clone());
+            device.set_device_lost_callback(move |why, message| {
+                lost.store(true, Ordering::SeqCst);
+                if let Ok(mut r) = reason.lock() {
+                    *r = Some(format!("{why:?}: {message}"));
+                }
+            });
+        }
+        {
+            // A validation or out-of-memory error leaves the results undefined: the engine
+            // treats it like a lost device (the run continues on the CPU) and says why.
+            let (lost, reason) = (lost.clone(), lost_reason.clone());
+            device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                lost.store(true, Ordering::SeqCst);
+                if let Ok(mut r) = reason.lock() {
+                    r.get_or_insert_with(|| format!("GPU error: {e}"));
+                }
+            }));
+        }
+        Ok(GpuContext {
+            device,
+            queue,
+            info: adapter.get_info(),
+            limits,
+            lost,
+            lost_reason,
+        })
+    }
+
+    /// "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)".
+    pub fn adapter_description(&self) -> String {
+        format!(
+            "{} ({:?}, {:?})",
+            self.info.name, self.info.backend, self.info.device_type
+        )
+    }
+
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    pub fn lost_reason(&self) -> Option<String> {
+        self.lost_reason.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// Marks the device lost (and destroys it): the engine's device-loss simulation.
+    pub fn simulate_loss(&self) {
+        if let Ok(mut r) = self.lost_reason.lock() {
+            r.get_or_insert_with(|| "simulated device loss".into());
+        }
+        self.lost.store(true, Ordering::SeqCst);
+        self.device.destroy();
+    }
+
+    /// Refuses buffers larger than the device allows, naming the limit.
+    pub fn check(&self, needs: &[Need]) -> Result<(), String> {
+        check_limits(&self.limits, needs)
+    }
+}
+
+/// The size check of [`GpuContext::check`], on given limits.
+pub fn check_limits(limits: &wgpu::Limits, needs: &[Need]) -> Result<(), String> {
+    for need in needs {
+        if need.bytes > limits.max_storage_buffer_binding_size {
+            return Err(format!(
+                "{} needs a {:.1} MB storage buffer, more than the adapter's \
+                 max_storage_buffer_binding_size ({:.1} MB)",
+                need.what,
+                need.bytes as f64 / 1e6,
+                limits.max_storage_buffer_binding_size as f64 / 1e6
+            ));
+        }
+        if need.bytes > limits.max_buffer_size {
+            return Err(format!(
+                "{} needs a {:.1} MB buffer, more than the adapter's max_buffer_size ({:.1} MB)",
+                need.what,
+                need.bytes as f64 / 1e6,
+                limits.max_buffer_size as f64 / 1e6
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1340 @@
+//! The GPU network: every buffer of a training step allocated once (weights, biases,
+//! masks, Adam moments, the dataset, per-batch scratch), one full step recorded as a
+//! fixed list of dispatches, and small asynchronous readbacks (metrics, accuracy
+//! counts) and a full snapshot back into a CPU [`Network`].
+//!
+//! A step mirrors `Network::train_batch` (src/network/model.rs) stage by stage: gather
+//! the batch through the epoch's permutation, aggregates, activation and sampling (two
+//! recurrent steps with lateral input), binning, PID, activation gradient, weight
+//! gradients, Adam, for the hidden and then the output layer.
+
+use super::context::{GpuContext, Need};
+use super::kernels::{grid, prefer_direct, Kernel, Kernels};
+use super::pid::{PidBindings, PidKernel};
+use crate::network::layer::{Activation, Binning, Layer, Wiring, THETA_EPS};
+use crate::network::model::{
+    ModelKind, Network, RunConfig, STREAM_EVAL, STREAM_EVAL_FIRST, STREAM_HIDDEN,
+    STREAM_HIDDEN_FIRST,
+};
+use crate::rng::counter_key;
+use crate::tasks::TaskData;
+use ndarray::Array2;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use wgpu::util::DeviceExt;
+
+const ADAM_BETA1: f64 = 0.9;
+const ADAM_BETA2: f64 = 0.999;
+const ADAM_EPS: f64 = 1e-8;
+
+/// The models the GPU engine runs; the others stay on the CPU engine.
+pub fn supports(model: ModelKind) -> bool {
+    matches!(
+        model,
+        ModelKind::Context
+            | ModelKind::Lateral
+            | ModelKind::Trivariate
+            | ModelKind::TrivariateSparse
+    )
+}
+
+/// Which part of a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Train = 0,
+    Val = 1,
+    Test = 2,
+}
+
+/// What a metrics readback returns.
+#[derive(Clone, Debug, Default)]
+pub struct GpuMetrics {
+    /// Training steps completed when the readback was recorded.
+    pub step: u32,
+    /// Goal terms of every hidden neuron at the last step (neurons × terms, row-major).
+    pub hidden_terms: Vec<f32>,
+    /// The same for the output layer.
+    pub output_terms: Vec<f32>,
+    /// Sums of the per-neuron terms over `accumulated_steps` steps (since the last reset).
+    pub hidden_sum: Vec<f32>,
+    pub output_sum: Vec<f32>,
+    pub accumulated_steps: u32,
+    pub hidden_neurons: usize,
+    pub output_neurons: usize,
+}
+
+impl GpuMetrics {
+    /// Mean over neurons of the last step's terms, per term (as `StepTerms`).
+    pub fn mean_terms(terms: &[f32], neurons: usize) -> Vec<f64> {
+        if neurons == 0 || terms.is_empty() {
+            return Vec::new();
+        }
+        let t = terms.len() / neurons;
+        (0..t)
+            .map(|j| (0..neurons).map(|n| terms[n * t + j] as f64).sum::<f64>() / neurons as f64)
+            .collect()
+    }
+}
+
+struct GpuSource {
+    dim: usize,
+    wiring: Wiring,
+    /// Weights (neurons × dim, row-major) then the bias.
+    params: wgpu::Buffer,
+    grad: wgpu::Buffer,
+    /// First moments then second moments, in the parameter layout.
+    moments: wgpu::Buffer,
+    mask: Option<wgpu::Buffer>,
+}
+
+struct GpuLayer {
+    neurons: usize,
+    sources: Vec<GpuSource>,
+    activation: Activation,
+    binning: Binning,
+    bins: usize,
+    lr: f64,
+    weight_decay: f64,
+    terms: usize,
+    /// Adam steps taken so far (the same for every source of the layer).
+    adam_steps: i32,
+    agg: wgpu::Buffer,
+    dagg: wgpu::Buffer,
+    theta: wgpu::Buffer,
+    theta_nm: wgpu::Buffer,
+    /// Sampled outputs (the second recurrent step for the hidden layer).
+    y: wgpu::Buffer,
+    bin_buf: wgpu::Buffer,
+    dtheta: wgpu::Buffer,
+    term_buf: wgpu::Buffer,
+    term_sum: wgpu::Buffer,
+    /// One PID kernel per training batch size (full batches and the epoch's remainder).
+    pids: Vec<(usize, PidKernel, PidBindings)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum K {
+    Gather,
+    Aggregate,
+    ActivationSample,
+    Binning,
+    ActivationGrad,
+    WeightGrad,
+    BiasGrad,
+    Adam,
+    Accumulate,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum LayerId {
+    Hidden,
+    Output,
+}
+
+enum Op {
+    Dispatch {
+        k: K,
+        group: wgpu::BindGroup,
+        size: [u32; 3],
+    },
+    Pid {
+        layer: LayerId,
+        batch: usize,
+    },
+}
+
+/// A recorded sequence of dispatches for one batch size; static uniforms and bind
+/// groups are built once.
+struct Plan {
+    batch: usize,
+    ops: Vec<Op>,
+}
+
+/// The per-step uniform (`Step` in shaders/common.wgsl).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct StepUniform {
+    pub data_offset: u32,
+    pub data_base: u32,
+    pub mode: u32,
+    pub key_first: u32,
+    pub key_main: u32,
+    pub key_out: u32,
+    pub hidden_step_size: f32,
+    pub hidden_root_correction: f32,
+    pub output_step_size: f32,
+    pub output_root_correction: f32,
+    pub sample_offset: u32,
+}
+
+impl StepUniform {
+    pub(crate) fn words(&self) -> [u32; 16] {
+        let mut w = [0u32; 16];
+        w[0] = self.data_offset;
+        w[1] = self.data_base;
+        w[2] = self.mode;
+        w[3] = self.key_first;
+        w[4] = self.key_main;
+        w[5] = self.key_out;
+        w[6] = self.hidden_step_size.to_bits();
+        w[7] = self.hidden_root_correction.to_bits();
+        w[8] = self.output_step_size.to_bits();
+        w[9] = self.output_root_correction.to_bits();
+        w[10] = self.sample_offset;
+        w
+    }
+}
+
+/// Adam's per-step scalars, computed in f64 exactly as `Adam::step` does.
+pub(crate) fn adam_scalars(lr: f64, t: i32) -> (f32, f32) {
+    let step_size = (lr / (1.0 - ADAM_BETA1.powi(t))) as f32;
+    let root_correction = (1.0 - ADAM_BETA2.powi(t)).sqrt() as f32;
+    (step_size, root_correction)
+}
+
+pub struct GpuNetwork {
+    ctx: GpuContext,
+    kernels: Kernels,
+    config: RunConfig,
+    dim: usize,
+    classes: usize,
+    train_len: usize,
+    /// (first row, rows) of train, val and test in the dataset buffer.
+    sets: [(usize, usize); 3],
+    step_uniform: wgpu::Buffer,
+    perm: wgpu::Buffer,
+    /// Hidden outputs of the first recurrent step (input of the lateral weights).
+    y_first: Option<wgpu::Buffer>,
+    xb: wgpu::Buffer,
+    ctx_buf: wgpu::Buffer,
+    hidden: GpuLayer,
+    output: GpuLayer,
+    train_plans: Vec<Plan>,
+    eval_plans: Vec<Plan>,
+    count_groups: [wgpu::BindGroup; 3],
+    eval_theta: wgpu::Buffer,
+    counts: wgpu::Buffer,
+    counts_staging: wgpu::Buffer,
+    metrics_staging: wgpu::Buffer,
+    step: u32,
+    epoch_uploaded: usize,
+    accumulated: u32,
+    batch: usize,
+    steps_per_epoch: usize,
+}
+
+pub(crate) fn storage(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: (bytes.max(16) as u64).next_multiple_of(4),
+        usage: wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_SRC
+            | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+pub(crate) fn storage_init(device: &wgpu::Device, label: &str, data: &[u8]) -> wgpu::Buffer {
+    if data.len() < 16 {
+        let mut padded = data.to_vec();
+        padded.resize(16, 0);
+        return storage_init(device, label, &padded);
+    }
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: data,
+        usage: wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_SRC
+            | wgpu::BufferUsages::COPY_DST,
+    })
+}
+
+pub(crate) fn staging(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: (bytes.max(16) as u64).next_multiple_of(4),
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+pub(crate) fn uniform(device: &wgpu::Device, words: &[u32]) -> wgpu::Buffer {
+    // Every parameter struct of the shaders fits in 16 words; padding to 16 keeps each
+    // binding at least as large as its struct.
+    let mut w = words.to_vec();
+    w.resize(words.len().next_multiple_of(4).max(16), 0);
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("params"),
+        contents: bytemuck::cast_slice(&w),
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
+}
+
+pub(crate) fn group(
+    device: &wgpu::Device,
+    k: &Kernel,
+    buffers: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    assert_eq!(k.bindings.len(), buffers.len(), "bindings of a kernel");
+    let entries: Vec<wgpu::BindGroupEntry> = k
+        .bindings
+        .iter()
+        .zip(buffers)
+        .map(|(&binding, b)| wgpu::BindGroupEntry {
+            binding,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &k.layout,
+        entries: &entries,
+    })
+}
+
+fn f(x: f32) -> u32 {
+    x.to_bits()
+}
+
+/// A one-shot future for `map_async`: ready when wgpu calls back (after `device.poll`
+/// natively, when the browser resolves the mapping on the web).
+struct MapFuture {
+    state: Arc<Mutex<MapState>>,
+}
+
+/// The mapping's outcome once known, and who to wake.
+type MapState = (Option<Result<(), String>>, Option<Waker>);
+
+impl Future for MapFuture {
+    type Output = Result<(), String>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut s = self.state.lock().expect("map state");
+        match s.0.take() {
+            Some(r) => Poll::Ready(r),
+            None => {
+                s.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Maps a staging buffer and copies its bytes out, without blocking a browser thread.
+pub(crate) async fn read_staging(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    bytes: usize,
+) -> Result<Vec<u8>, String> {
+    let state: Arc<Mutex<MapState>> = Arc::new(Mutex::new((None, None)));
+    let s2 = state.clone();
+    let slice = buffer.slice(..(bytes as u64).next_multiple_of(4).max(4));
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let mut s = s2.lock().expect("map state");
+        s.0 = Some(r.map_err(|e| format!("GPU readback failed: {e}")));
+        if let Some(w) = s.1.take() {
+            w.wake();
+        }
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| format!("GPU readback failed: {e}"))?;
+    #[cfg(target_arch = "wasm32")]
+    let _ = ctx;
+    MapFuture { state }.await?;
+    let out = {
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| format!("GPU readback failed: {e:?}"))?;
+        view[..bytes].to_vec()
+    };
+    buffer.unmap();
+    Ok(out)
+}
+
+impl GpuLayer {
+    fn new(
+        ctx: &GpuContext,
+        layer: &Layer,
+        max_batch: usize,
+        batches: &[usize],
+    ) -> Result<Self, String> {
+        let device = &ctx.device;
+        let n = layer.neurons();
+        let n_src = layer.sources.len();
+        let mut sources = Vec::new();
+        for s in &layer.sources {
+            let dim = s.config.dim;
+            let mut params: Vec<f32> = s.weights.iter().copied().collect();
+            params.extend(s.bias.iter());
+            let (aw, ab) = s.adam();
+            let (_, mw, vw) = aw.state();
+            let (_, mb, vb) = ab.state();
+            let len = n * dim + n;
+            let mut moments = vec![0.0f32; 2 * len];
+            if !mw.is_empty() {
+                moments[..n * dim].copy_from_slice(mw);
+                moments[len..len + n * dim].copy_from_slice(vw);
+            }
+            moments[n * dim..len].copy_from_slice(mb);
+            moments[len + n * dim..].copy_from_slice(vb);
+            sources.push(GpuSource {
+                dim,
+                wiring: s.config.wiring,
+                params: storage_init(device, "params", bytemuck::cast_slice(&params)),
+                grad: storage(device, "grad", len * 4),
+                moments: storage_init(device, "moments", bytemuck::cast_slice(&moments)),
+                mask: s.mask().map(|m| {
+                    let v: Vec<f32> = m.iter().copied().collect();
+                    storage_init(device, "mask", bytemuck::cast_slice(&v))
+                }),
+            });
+        }
+        let terms = layer.term_count();
+        let bn = max_batch * n;
+        let mut pids = Vec::new();
+        let (bin_buf, theta_nm, dtheta, term_buf) = (
+            storage(device, "bins", bn * 4),
+            storage(device, "theta_nm", bn * 4),
+            storage(device, "dtheta", bn * 4),
+            storage(device, "terms", n * terms * 4),
+        );
+        for &b in batches {
+            let pid = PidKernel::new(device, n_src, n, b, layer.config.bins, &layer.config.goal)?;
+            let bindings = pid.bind(device, &bin_buf, &theta_nm, &dtheta, &term_buf);
+            pids.push((b, pid, bindings));
+        }
+        let steps = layer.sources[0].adam().1.state().0;
+        Ok(GpuLayer {
+            neurons: n,
+            sources,
+            activation: layer.config.activation,
+            binning: layer.config.binning,
+            bins: layer.config.bins,
+            lr: layer.config.lr,
+            weight_decay: layer.config.weight_decay,
+            terms,
+            adam_steps: steps,
+            agg: storage(device, "agg", n_src * bn * 4),
+            dagg: storage(device, "dagg", n_src * bn * 4),
+            theta: storage(device, "theta", bn * 4),
+            theta_nm,
+            y: storage(device, "y", bn * 4),
+            bin_buf,
+            dtheta,
+            term_buf,
+            term_sum: storage(device, "term_sum", n * terms * 4),
+            pids,
+        })
+    }
+
+    fn stride(&self, max_batch: usize) -> usize {
+        max_batch * self.neurons
+    }
+
+    /// Activation constants in the shaders' order: trivariate flag, k1/c1, k2/c2, w1, w2.
+    fn activation_words(&self) -> [u32; 5] {
+        match self.activation {
+            Activation::Graetz { k1, k2 } => [0, f(k1), f(k2), 0, 0],
+            Activation::Trivariate { c1, c2, w1, w2 } => [1, f(c1), f(c2), f(w1), f(w2)],
+        }
+    }
+}
+
+/// Buffer sizes of a network, for the limit check before any allocation.
+pub fn needs(config: &RunConfig, dim: usize, classes: usize, rows: usize) -> Vec<Need> {
+    let n = config.hidden;
+    let b = config.batch.min(rows.max(1));
+    let n_src =
+        if config.model == ModelKind::Trivariate || config.model == ModelKind::TrivariateSparse {
+            3
+        } else {
+            2
+        };
+    let mut v = vec![
+        Need {
+            what: format!("the dataset ({rows} rows of {dim} inputs)"),
+            bytes: (rows * (dim + 1) * 4) as u64,
+        },
+        Need {
+            what: format!("the hidden feedforward weights ({n} × {dim})"),
+            bytes: (2 * (n * dim + n) * 4) as u64,
+        },
+        Need {
+            what: format!("the hidden aggregates (batch {b} × {n} neurons × {n_src} sources)"),
+            bytes: (n_src * b * n * 4) as u64,
+        },
+        Need {
+            what: format!("the batch of inputs ({b} × {dim})"),
+            bytes: (b * dim * 4) as u64,
+        },
+    ];
+    if config.model.has_lateral() {
+        v.push(Need {
+            what: format!("the lateral weights ({n} × {n})"),
+            bytes: (2 * (n * n + n) * 4) as u64,
+        });
+    }
+    v.push(Need {
+        what: format!("the output layer's inputs (batch {b} × {classes})"),
+        bytes: (b * classes * 4) as u64,
+    });
+    v
+}
+
+impl GpuNetwork {
+    /// Uploads a CPU network (weights, biases, masks, Adam state, step counter) and the
+    /// task's data, and records the step and evaluation plans. Nothing is allocated
+    /// after this.
+    pub fn new(ctx: GpuContext, net: &Network, task: &TaskData) -> Result<Self, String> {
+        let config = net.config.clone();
+        if !supports(config.model) {
+            return Err(format!(
+                "the {} model runs on the CPU engine only",
+                config.model.name()
+            ));
+        }
+        let hidden_layer = net.hidden.as_ref().ok_or("the model has no hidden layer")?;
+        if config.bins > 256 {
+            return Err(format!(
+                "the GPU engine packs bin indices into 8 bits: bins must be at most 256, got {}",
+                config.bins
+            ));
+        }
+        if task.classes > 64 {
+            return Err("the GPU engine handles at most 64 classes".into());
+        }
+        let (dim, classes) = (task.dim, task.classes);
+        let train_len = task.train_len();
+        if train_len == 0 {
+            return Err("the task has no training samples".into());
+        }
+        let rows = train_len + task.val_len() + task.test_len();
+        ctx.check(&needs(&config, dim, classes, rows))?;
+        let max_groups = ctx.limits.max_compute_workgroups_per_dimension;
+        if (config.hidden.max(dim).div_ceil(16)) as u64 > max_groups as u64 {
+            return Err(format!(
+                "hidden {} or input dim {dim} needs more than the adapter's \
+                 max_compute_workgroups_per_dimension ({max_groups}) workgroups",
+                config.hidden
+            ));
+        }
+        let device = &ctx.device;
+        let kernels = Kernels::new(device, prefer_direct(&ctx.info));
+        // The dataset once: every row as dim inputs then the label.
+        let mut data = Vec::with_capacity(rows * (dim + 1));
+        for (x, y) in [
+            (&task.train_x, &task.train_y),
+            (&task.val_x, &task.val_y),
+            (&task.test_x, &task.test_y),
+        ] {
+            for (row, &label) in x.chunks_exact(dim).zip(y.iter()) {
+                data.extend_from_slice(row);
+                data.push(label as f32);
+            }
+        }
+        let sets = [
+            (0, train_len),
+            (train_len, task.val_len()),
+            (train_len + task.val_len(), task.test_len()),
+        ];
+        let batch = config.batch.min(train_len);
+        let steps_per_epoch = train_len.div_ceil(batch);
+        let mut train_batches = vec![batch];
+        let rem = train_len - (steps_per_epoch - 1) * batch;
+        if rem != batch {
+            train_batches.push(rem);
+        }
+        let hidden = GpuLayer::new(&ctx, hidden_layer, batch, &train_batches)?;
+        let output = GpuLayer::new(&ctx, &net.output, batch, &train_batches)?;
+        let data_buf = storage_init(device, "dataset", bytemuck::cast_slice(&data));
+        let max_set = sets.iter().map(|s| s.1).max().unwrap_or(0).max(1);
+        let counts = storage(device, "counts", 16);
+        let eval_theta = storage(device, "eval_theta", max_set * classes * 4);
+        let count_groups = std::array::from_fn(|i| {
+            let (base, len) = sets[i];
+            let u = uniform(
+                device,
+                &[
+                    len as u32,
+                    classes as u32,
+                    dim as u32,
+                    base as u32,
+                    i as u32,
+                ],
+            );
+            group(
+                device,
+                &kernels.count,
+                &[&u, &eval_theta, &data_buf, &counts],
+            )
+        });
+        let mut gpu = GpuNetwork {
+            step_uniform: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("step"),
+                size: 64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            perm: storage(device, "perm", train_len * 4),
+            y_first: config
+                .model
+                .has_lateral()
+                .then(|| storage(device, "y_first", batch * config.hidden * 4)),
+            xb: storage(device, "xb", batch * dim * 4),
+            ctx_buf: storage(device, "context", batch * classes * 4),
+            counts_staging: staging(device, "counts staging", 16),
+            metrics_staging: staging(
+                device,
+                "metrics staging",
+                2 * (hidden.neurons * hidden.terms + output.neurons * output.terms) * 4,
+            ),
+            hidden,
+            output,
+            train_plans: Vec::new(),
+            eval_plans: Vec::new(),
+            count_groups,
+            eval_theta,
+            counts,
+            kernels,
+            config,
+            dim,
+            classes,
+            train_len,
+            sets,
+            step: net.steps(),
+            epoch_uploaded: 0,
+            accumulated: 0,
+            batch,
+            steps_per_epoch,
+            ctx,
+        };
+        gpu.train_plans = train_batches
+            .iter()
+            .map(|&b| gpu.plan(b, true, &data_buf))
+            .collect();
+        let mut eval_batches = vec![batch];
+        for &(_, len) in &sets {
+            let r = len % batch;
+            if r != 0 && !eval_batches.contains(&r) {
+                eval_batches.push(r);
+            }
+        }
+        gpu.eval_plans = eval_batches
+            .iter()
+            .map(|&b| gpu.plan(b, false, &data_buf))
+            .collect();
+        Ok(gpu)
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    pub fn steps(&self) -> u32 {
+        self.step
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    pub fn steps_per_epoch(&self) -> usize {
+        self.steps_per_epoch
+    }
+
+    /// Builds the dispatch list of a training step (`train`) or of an evaluation chunk
+    /// for batch size `b`.
+    fn plan(&self, b: usize, train: bool, data: &wgpu::Buffer) -> Plan {
+        let device = &self.ctx.device;
+        let k = &self.kernels;
+        let max_groups = self.ctx.limits.max_compute_workgroups_per_dimension;
+        let mut ops = Vec::new();
+        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
+            ops.push(Op::Dispatch {
+                k: kind,
+                group: group(device, kernel, buffers),
+                size,
+            });
+        };
+        let (dim, classes) = (self.dim, self.classes);
+        let su = &self.step_uniform;
+        // Gather.
+        let u = uniform(device, &[b as u32, dim as u32, classes as u32]);
+        dispatch(
+            K::Gather,
+            &k.gather,
+            &[&u, su, data, &self.perm, &self.xb, &self.ctx_buf],
+            grid(b * dim.max(classes), max_groups),
+        );
+        let h = &self.hidden;
+        let hn = h.neurons;
+        let h_stride = h.stride(self.batch);
+        let lateral = self.config.model.has_lateral();
+        let has_context = self.config.model != ModelKind::Lateral;
+        let tile = |n: usize, m: usize| k.aggregate_size(m, n, max_groups);
+        // Hidden aggregates of F and C.
+        let mut inputs: Vec<&wgpu::Buffer> = vec![&self.xb];
+        if has_context {
+            inputs.push(&self.ctx_buf);
+        }
+        for (s, x) in inputs.iter().enumerate() {
+            let src = &h.sources[s];
+            let u = uniform(
+                device,
+                &[
+                    b as u32,
+                    hn as u32,
+                    src.dim as u32,
+                    (s * h_stride) as u32,
+                    0,
+                ],
+            );
+            dispatch(
+                K::Aggregate,
+                &k.aggregate,
+                &[&u, x, &src.params, &h.agg],
+                tile(hn, b),
+            );
+        }
+        let act_words = |l: &GpuLayer, stride: usize, slot: u32| {
+            let a = l.activation_words();
+            [
+                b as u32,
+                l.neurons as u32,
+                stride as u32,
+                a[0],
+                a[1],
+                a[2],
+                a[3],
+                a[4],
+                f(THETA_EPS),
+                f(1.0 - THETA_EPS),
+                f(-1.0),
+                slot,
+            ]
+        };
+        if lateral {
+            let li = h.sources.len() - 1;
+            let src = &h.sources[li];
+            let y1 = self.y_first.as_ref().expect("lateral model");
+            // Step 1: lateral input 0, i.e. the lateral aggregate is the bias.
+            let u = uniform(
+                device,
+                &[
+                    b as u32,
+                    hn as u32,
+                    src.dim as u32,
+                    (li * h_stride) as u32,
+                    1,
+                ],
+            );
+            dispatch(
+                K::Aggregate,
+                &k.aggregate,
+                &[&u, y1, &src.params, &h.agg],
+                tile(hn, b),
+            );
+            let u = uniform(device, &act_words(h, h_stride, 0));
+            dispatch(
+                K::ActivationSample,
+                &k.activation_sample,
+                &[&u, su, &h.agg, &h.theta, y1, &h.theta_nm],
+                grid(b * hn, max_groups),
+            );
+            // Step 2: lateral input = step 1's samples.
+            let u = uniform(
+                device,
+                &[
+                    b as u32,
+                    hn as u32,
+                    src.dim as u32,
+                    (li * h_stride) as u32,
+                    0,
+                ],
+            );
+            dispatch(
+                K::Aggregate,
+                &k.aggregate,
+                &[&u, y1, &src.params, &h.agg],
+                tile(hn, b),
+            );
+            inputs.push(y1);
+        }
+        let u = uniform(device, &act_words(h, h_stride, 1));
+        dispatch(
+            K::ActivationSample,
+            &k.activation_sample,
+            &[&u, su, &h.agg, &h.theta, &h.y, &h.theta_nm],
+            grid(b * hn, max_groups),
+        );
+        if train {
+            Self::learn_ops(
+                &mut ops,
+                device,
+                k,
+                su,
+                h,
+                LayerId::Hidden,
+                &inputs,
+                b,
+                self.batch,
+                max_groups,
+            );
+        }
+        // Output layer: F = hidden samples, C = label (identity weights).
+        let o = &self.output;
+        let on = o.neurons;
+        let o_stride = o.stride(self.batch);
+        let o_inputs: [&wgpu::Buffer; 2] = [&h.y, &self.ctx_buf];
+        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
+            ops.push(Op::Dispatch {
+                k: kind,
+                group: group(device, kernel, buffers),
+                size,
+            });
+        };
+        for (s, x) in o_inputs.iter().enumerate() {
+            let src = &o.sources[s];
+            let u = uniform(
+                device,
+                &[
+                    b as u32,
+                    on as u32,
+                    src.dim as u32,
+                    (s * o_stride) as u32,
+                    0,
+                ],
+            );
+            dispatch(
+                K::Aggregate,
+                &k.aggregate,
+                &[&u, x, &src.params, &o.agg],
+                tile(on, b),
+            );
+        }
+        let u = uniform(device, &act_words(o, o_stride, 2));
+        dispatch(
+            K::ActivationSample,
+            &k.activation_sample,
+            &[&u, su, &o.agg, &o.theta, &o.y, &o.theta_nm],
+            grid(b * on, max_groups),
+        );
+        if train {
+            Self::learn_ops(
+                &mut ops,
+                device,
+                k,
+                su,
+                o,
+                LayerId::Output,
+                &o_inputs,
+                b,
+                self.batch,
+                max_groups,
+            );
+        }
+        Plan { batch: b, ops }
+    }
+
+    /// Binning, PID, activation gradient, weight gradients, Adam and the term sums of
+    /// one layer.
+    #[allow(clippy::too_many_arguments)]
+    fn learn_ops(
+        ops: &mut Vec<Op>,
+        device: &wgpu::Device,
+        k: &Kernels,
+        su: &wgpu::Buffer,
+        l: &GpuLayer,
+        id: LayerId,
+        inputs: &[&wgpu::Buffer],
+        b: usize,
+        max_batch: usize,
+        max_groups: u32,
+    ) {
+        let n = l.neurons;
+        let stride = l.stride(max_batch);
+        let n_src = l.sources.len() as u32;
+        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
+            ops.push(Op::Dispatch {
+                k: kind,
+                group: group(device, kernel, buffers),
+                size,
+            });
+        };
+        let (max_abs, lo, hi) = match l.binning {
+            Binning::Fixed { lo, hi } => (0, lo, hi),
+            Binning::MaxAbs => (1, -1.0, 1.0),
+        };
+        let per_unit = l.bins as f32 / (hi - lo);
+        let u = uniform(
+            device,
+            &[
+                b as u32,
+                n as u32,
+                stride as u32,
+                n_src,
+                max_abs,
+                f(lo),
+                f(per_unit),
+                f((l.bins - 1) as f32),
+            ],
+        );
+        dispatch(
+            K::Binning,
+            &k.binning,
+            &[&u, &l.agg, &l.bin_buf],
+            grid(n * 64, max_groups),
+        );
+        ops.push(Op::Pid {
+            layer: id,
+            batch: b,
+        });
+        let a = l.activation_words();
+        let u = uniform(
+            device,
+            &[
+                b as u32,
+                n as u32,
+                stride as u32,
+                a[0],
+                a[1],
+                a[2],
+                a[3],
+                a[4],
+                f(THETA_EPS),
+                f(1.0 - THETA_EPS),
+            ],
+        );
+        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
+            ops.push(Op::Dispatch {
+                k: kind,
+                group: group(device, kernel, buffers),
+                size,
+            });
+        };
+        dispatch(
+            K::ActivationGrad,
+            &k.activation_grad,
+            &[&u, &l.dtheta, &l.theta, &l.agg, &l.dagg],
+            grid(b * n, max_groups),
+        );
+        for (s, (src, x)) in l.sources.iter().zip(inputs).enumerate() {
+            let u = uniform(
+                device,
+                &[b as u32, n as u32, src.dim as u32, (s * stride) as u32],
+            );
+            let learn_w = src.wiring != Wiring::Identity;
+            if learn_w {
+                dispatch(
+                    K::WeightGrad,
+                    &k.weight_grad,
+                    &[&u, &l.dagg, x, &src.grad],
+                    k.weight_grad_size(n, src.dim, max_groups),
+                );
+            }
+            dispatch(
+                K::BiasGrad,
+                &k.bias_grad,
+                &[&u, &l.dagg, &src.grad],
+                grid(n, max_groups),
+            );
+            if l.lr == 0.0 {
+                continue;
+            }
+            let w_len = n * src.dim;
+            let len = w_len + n;
+            let mask_kind = match (&src.mask, src.wiring) {
+                (Some(_), _) => 2,
+                (None, Wiring::Lateral(_)) => 1,
+                _ => 0,
+            };
+            let skip = if learn_w { 0 } else { w_len };
+            let u = uniform(
+                device,
+                &[
+                    len as u32,
+                    w_len as u32,
+                    src.dim as u32,
+                    mask_kind,
+                    skip as u32,
+                    matches!(id, LayerId::Output) as u32,
+                    f(l.weight_decay as f32),
+                    f(ADAM_BETA1 as f32),
+                    f(ADAM_BETA2 as f32),
+                    f(ADAM_EPS as f32),
+                ],
+            );
+            let mask = src.mask.as_ref().unwrap_or(&src.grad);
+            // `mask` is read only when mask_kind is 2; the gradient stands in otherwise
+            // (a read-only binding of it, which the same dispatch also reads).
+            dispatch(
+                K::Adam,
+                &k.adam,
+                &[&u, su, &src.params, &src.grad, &src.moments, mask],
+                grid(len - skip, max_groups),
+            );
+        }
+        let len = n * l.terms;
+        let u = uniform(device, &[len as u32]);
+        dispatch(
+            K::Accumulate,
+            &k.accumulate,
+            &[&u, &l.term_buf, &l.term_sum],
+            grid(len, max_groups),
+        );
+    }
+}
+
+impl GpuNetwork {
+    fn kernel(&self, k: K) -> &Kernel {
+        let ks = &self.kernels;
+        match k {
+            K::Gather => &ks.gather,
+            K::Aggregate => &ks.aggregate,
+            K::ActivationSample => &ks.activation_sample,
+            K::Binning => &ks.binning,
+            K::ActivationGrad => &ks.activation_grad,
+            K::WeightGrad => &ks.weight_grad,
+            K::BiasGrad => &ks.bias_grad,
+            K::Adam => &ks.adam,
+            K::Accumulate => &ks.accumulate,
+        }
+    }
+
+    /// Records a plan into a command encoder (compute passes around the PID kernel's
+    /// own pass) and returns it to append to and submit.
+    fn record(&self, plan: &Plan) -> wgpu::CommandEncoder {
+        let device = &self.ctx.device;
+        let mut enc = device.create_command_encoder(&Default::default());
+        let mut i = 0;
+        while i < plan.ops.len() {
+            {
+                let mut pass = enc.begin_compute_pass(&Default::default());
+                while let Some(Op::Dispatch { k, group, size }) = plan.ops.get(i) {
+                    pass.set_pipeline(&self.kernel(*k).pipeline);
+                    pass.set_bind_group(0, group, &[]);
+                    pass.dispatch_workgroups(size[0], size[1], size[2]);
+                    i += 1;
+                }
+            }
+            if let Some(Op::Pid { layer, batch }) = plan.ops.get(i) {
+                let l = match layer {
+                    LayerId::Hidden => &self.hidden,
+                    LayerId::Output => &self.output,
+                };
+                let (_, pid, bindings) = l
+                    .pids
+                    .iter()
+                    .find(|p| p.0 == *batch)
+                    .expect("a PID kernel per training batch size");
+                pid.record(&mut enc, bindings);
+                i += 1;
+            }
+        }
+        enc
+    }
+
+    fn lost_error(&self) -> String {
+        format!(
+            "the GPU device was lost ({})",
+            self.ctx
+                .lost_reason()
+                .unwrap_or_else(|| "no reason given".into())
+        )
+    }
+
+    /// Records and submits one training step: every stage on the GPU, no readback.
+    pub fn queue_step(&mut self) -> Result<(), String> {
+        if self.ctx.is_lost() {
+            return Err(self.lost_error());
+        }
+        let spe = self.steps_per_epoch;
+        let epoch = self.step as usize / spe + 1;
+        let j = self.step as usize % spe;
+        if self.epoch_uploaded != epoch {
+            let order: Vec<u32> =
+                crate::engine::epoch_order(self.config.data_seed, epoch, self.train_len)
+                    .into_iter()
+                    .map(|i| i as u32)
+                    .collect();
+            self.ctx
+                .queue
+                .write_buffer(&self.perm, 0, bytemuck::cast_slice(&order));
+            self.epoch_uploaded = epoch;
+        }
+        let b = self.batch.min(self.train_len - j * self.batch);
+        let seed = self.config.sample_seed;
+        let (hs, hr) = adam_scalars(self.hidden.lr, self.hidden.adam_steps + 1);
+        let (os, or) = adam_scalars(self.output.lr, self.output.adam_steps + 1);
+        let u = StepUniform {
+            data_offset: (j * self.batch) as u32,
+            key_first: counter_key(seed, STREAM_HIDDEN_FIRST, self.step),
+            key_main: counter_key(seed, STREAM_HIDDEN, self.step),
+            hidden_step_size: hs,
+            hidden_root_correction: hr,
+            output_step_size: os,
+            output_root_correction: or,
+            ..Default::default()
+        };
+        self.ctx
+            .queue
+            .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
+        let plan = self
+            .train_plans
+            .iter()
+            .find(|p| p.batch == b)
+            .expect("a plan per training batch size");
+        let enc = self.record(plan);
+        self.ctx.queue.submit([enc.finish()]);
+        self.step += 1;
+        self.accumulated += 1;
+        for l in [&mut self.hidden, &mut self.output] {
+            if l.lr != 0.0 {
+                l.adam_steps += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one training step dispatch by dispatch, waiting after each, and returns the
+    /// wall time of every stage in milliseconds (native only; for profiling).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn profile_step(&mut self) -> Result<Vec<(String, f64)>, String> {
+        // Set up the step uniform and permutation exactly as queue_step does, by
+        // queueing a real step first (its timing is not reported).
+        self.queue_step()?;
+        self.wait()?;
+        self.step -= 1;
+        self.accumulated -= 1;
+        for l in [&mut self.hidden, &mut self.output] {
+            if l.lr != 0.0 {
+                l.adam_steps -= 1;
+            }
+        }
+        let j = self.step as usize % self.steps_per_epoch;
+        let b = self.batch.min(self.train_len - j * self.batch);
+        let plan = self
+            .train_plans
+            .iter()
+            .find(|p| p.batch == b)
+            .expect("plan");
+        let device = &self.ctx.device;
+        let mut out = Vec::new();
+        for op in &plan.ops {
+            let start = std::time::Instant::now();
+            let mut enc = device.create_command_encoder(&Default::default());
+            let name = match op {
+                Op::Dispatch { k, group, size } => {
+                    {
+                        let mut pass = enc.begin_compute_pass(&Default::default());
+                        pass.set_pipeline(&self.kernel(*k).pipeline);
+                        pass.set_bind_group(0, group, &[]);
+                        pass.dispatch_workgroups(size[0], size[1], size[2]);
+                    }
+                    format!("{k:?}")
+                }
+                Op::Pid { layer, batch } => {
+                    let l = match layer {
+                        LayerId::Hidden => &self.hidden,
+                        LayerId::Output => &self.output,
+                    };
+                    let (_, pid, bindings) = l.pids.iter().find(|p| p.0 == *batch).expect("pid");
+                    pid.record(&mut enc, bindings);
+                    format!("Pid({layer:?})")
+                }
+            };
+            self.ctx.queue.submit([enc.finish()]);
+            self.wait()?;
+            out.push((name, start.elapsed().as_secs_f64() * 1e3));
+        }
+        Ok(out)
+    }
+
+    /// Queues `n` steps (e.g. several per animation frame).
+    pub fn queue_steps(&mut self, n: usize) -> Result<(), String> {
+        for _ in 0..n {
+            self.queue_step()?;
+        }
+        Ok(())
+    }
+
+    /// Blocks until the queue is idle (native only: benchmarks and tests).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn wait(&self) -> Result<(), String> {
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| format!("GPU wait failed: {e}"))?;
+        if self.ctx.is_lost() {
+            return Err(self.lost_error());
+        }
+        Ok(())
+    }
+
+    /// Reads the metrics buffer back: the last step's terms of every neuron and the
+    /// sums since the last reset (`reset` starts a new sum after this read).
+    pub async fn metrics(&mut self, reset: bool) -> Result<GpuMetrics, String> {
+        if self.ctx.is_lost() {
+            return Err(self.lost_error());
+        }
+        let (h, o) = (&self.hidden, &self.output);
+        let (hl, ol) = (h.neurons * h.terms * 4, o.neurons * o.terms * 4);
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        let st = &self.metrics_staging;
+        enc.copy_buffer_to_buffer(&h.term_buf, 0, st, 0, hl as u64);
+        enc.copy_buffer_to_buffer(&o.term_buf, 0, st, hl as u64, ol as u64);
+        enc.copy_buffer_to_buffer(&h.term_sum, 0, st, (hl + ol) as u64, hl as u64);
+        enc.copy_buffer_to_buffer(&o.term_sum, 0, st, (2 * hl + ol) as u64, ol as u64);
+        if reset {
+            enc.clear_buffer(&h.term_sum, 0, None);
+            enc.clear_buffer(&o.term_sum, 0, None);
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        let step = self.step;
+        let accumulated = self.accumulated;
+        if reset {
+            self.accumulated = 0;
+        }
+        let bytes = read_staging(&self.ctx, st, 2 * (hl + ol)).await?;
+        let v: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
+        let (hl, ol) = (hl / 4, ol / 4);
+        Ok(GpuMetrics {
+            step,
+            hidden_terms: v[..hl].to_vec(),
+            output_terms: v[hl..hl + ol].to_vec(),
+            hidden_sum: v[hl + ol..2 * hl + ol].to_vec(),
+            output_sum: v[2 * hl + ol..].to_vec(),
+            accumulated_steps: accumulated,
+            hidden_neurons: self.hidden.neurons,
+            output_neurons: self.output.neurons,
+        })
+    }
+
+    /// Classification accuracy on a split with the label input at zero, as
+    /// `Network::accuracy` (same counter streams with `eval_step`). Everything but the
+    /// final count (4 bytes) stays on the GPU.
+    pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
+        if self.ctx.is_lost() {
+            return Err(self.lost_error());
+        }
+        let (base, len) = self.sets[split as usize];
+        if len == 0 {
+            return Ok(f64::NAN);
+        }
+        let seed = self.config.sample_seed;
+        let classes = self.classes;
+        for start in (0..len).step_by(self.batch) {
+            let b = self.batch.min(len - start);
+            let u = StepUniform {
+                data_offset: start as u32,
+                data_base: base as u32,
+                mode: 1,
+                key_first: counter_key(seed, STREAM_EVAL_FIRST, eval_step),
+                key_main: counter_key(seed, STREAM_EVAL, eval_step),
+                sample_offset: start as u32,
+                ..Default::default()
+            };
+            self.ctx
+                .queue
+                .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
+            let plan = self
+                .eval_plans
+                .iter()
+                .find(|p| p.batch == b)
+                .expect("a plan per evaluation chunk size");
+            let mut enc = self.record(plan);
+            enc.copy_buffer_to_buffer(
+                &self.output.theta,
+                0,
+                &self.eval_theta,
+                (start * classes * 4) as u64,
+                (b * classes * 4) as u64,
+            );
+            self.ctx.queue.submit([enc.finish()]);
+        }
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.kernels.count.pipeline);
+            pass.set_bind_group(0, &self.count_groups[split as usize], &[]);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+        enc.copy_buffer_to_buffer(&self.counts, 0, &self.counts_staging, 0, 16);
+        self.ctx.queue.submit([enc.finish()]);
+        let bytes = read_staging(&self.ctx, &self.counts_staging, 16).await?;
+        let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes);
+        Ok(counts[split as usize] as f64 / len as f64)
+    }
+
+    /// The whole state back in a CPU network: weights, biases, Adam moments and step
+    /// counters, the step, and the last per-neuron goal terms. Used for device-loss
+    /// checkpoints, run files and the parity tests.
+    pub async fn to_network(&self) -> Result<Network, String> {
+        if self.ctx.is_lost() {
+            return Err(self.lost_error());
+        }
+        let mut net = Network::new(&self.config, self.dim, self.classes)?;
+        let device = &self.ctx.device;
+        // One staging buffer for everything (a snapshot, not a step: allocating is fine).
+        let mut regions = Vec::new();
+        let mut total = 0usize;
+        for l in [&self.hidden, &self.output] {
+            for s in &l.sources {
+                let len = (l.neurons * s.dim + l.neurons) * 4;
+                regions.push((s.params.clone(), total, len));
+                total += len;
+                regions.push((s.moments.clone(), total, 2 * len));
+                total += 2 * len;
+            }
+            let tl = l.neurons * l.terms * 4;
+            regions.push((l.term_buf.clone(), total, tl));
+            total += tl;
+        }
+        let st = staging(device, "snapshot", total);
+        let mut enc = device.create_command_encoder(&Default::default());
+        for (buf, off, len) in &regions {
+            enc.copy_buffer_to_buffer(buf, 0, &st, *off as u64, *len as u64);
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        let bytes = read_staging(&self.ctx, &st, total).await?;
+        let v: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
+        let mut r = regions.iter();
+        let cpu_layers = [net.hidden.as_mut().expect("hidden layer"), &mut net.output];
+        for (gl, cl) in [&self.hidden, &self.output].into_iter().zip(cpu_layers) {
+            let n = gl.neurons;
+            for (gs, cs) in gl.sources.iter().zip(cl.sources.iter_mut()) {
+                let (_, off, len) = r.next().expect("params region");
+                let p = &v[off / 4..(off + len) / 4];
+                let w_len = n * gs.dim;
+                cs.weights
+                    .as_slice_mut()
+                    .expect("standard layout")
+                    .copy_from_slice(&p[..w_len]);
+                cs.bias
+                    .as_slice_mut()
+                    .expect("standard layout")
+                    .copy_from_slice(&p[w_len..]);
+                let (_, off, _) = r.next().expect("moments region");
+                let plen = w_len + n;
+                let m = &v[off / 4..off / 4 + plen];
+                let vv = &v[off / 4 + plen..off / 4 + 2 * plen];
+                let learn_w = gs.wiring != Wiring::Identity;
+                let steps = gl.adam_steps;
+                let (aw, ab) = cs.adam_mut();
+                if learn_w {
+                    aw.set_state(steps, &m[..w_len], &vv[..w_len]);
+                }
+                ab.set_state(steps, &m[w_len..], &vv[w_len..]);
+            }
+            let (_, off, len) = r.next().expect("terms region");
+            let t = &v[off / 4..(off + len) / 4];
+            cl.last_terms =
+                Array2::from_shape_fn((n, gl.terms), |(i, j)| t[i * gl.terms + j] as f64);
+        }
+        net.step = self.step;
+        Ok(net)
+    }
+}
