@@ -105,12 +105,15 @@ fn decompose_xor_in_the_browser() {
 /// The page's training session: one epoch of XOR with the context model, then the
 /// read-outs the page draws.
 #[wasm_bindgen_test]
-fn a_session_trains_one_epoch_and_reports() {
+async fn a_session_trains_one_epoch_and_reports() {
     use infomorph::web::Session;
     let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":1}"#;
-    let mut s = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    let s = Session::new(config).unwrap_or_else(|_| panic!("session"));
     assert_eq!(s.engine(), "cpu");
-    assert_eq!(s.tick(60_000.0, 1_000), 64, "4096 samples in batches of 64");
+    let steps = wasm_bindgen_futures::JsFuture::from(s.tick(60_000.0, 1_000))
+        .await
+        .expect("tick");
+    assert_eq!(steps.as_f64(), Some(64.0), "4096 samples in batches of 64");
     assert!(s.finished(), "one epoch, evaluated");
     let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
     assert_eq!(stats["epoch"], 1);
