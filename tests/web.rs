@@ -329,6 +329,16 @@ async fn a_session_trains_on_the_webgpu_engine() {
     let run: serde_json::Value = serde_json::from_str(&s.export_json()).unwrap();
     assert_eq!(run["config"]["gamma"][3], 1.0);
 
+    // An activation change rebuilds the GPU network from a copy; training goes on.
+    s.set_activation(r#"{"k1":0.8}"#)
+        .unwrap_or_else(|_| panic!("activation"));
+    let done = JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
+    assert_eq!(done.as_f64(), Some(4.0));
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["engine"], "webgpu", "{stats}");
+    assert_eq!(stats["step"], 72);
+    assert!(stats["error"].is_null(), "{stats}");
+
     s.simulate_device_loss();
     JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
     let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
