@@ -102,6 +102,60 @@ fn decompose_xor_in_the_browser() {
     assert!(infomorph::web::decompose("{}", None, false).is_err());
 }
 
+/// The page's training session: one epoch of XOR with the context model, then the
+/// read-outs the page draws.
+#[wasm_bindgen_test]
+async fn a_session_trains_one_epoch_and_reports() {
+    use infomorph::web::Session;
+    let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":1}"#;
+    let s = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    assert_eq!(s.engine(), "cpu");
+    let steps = wasm_bindgen_futures::JsFuture::from(s.tick(60_000.0, 1_000))
+        .await
+        .expect("tick");
+    assert_eq!(steps.as_f64(), Some(64.0), "4096 samples in batches of 64");
+    assert!(s.finished(), "one epoch, evaluated");
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["epoch"], 1);
+    assert_eq!(stats["step"], 64);
+    assert_eq!(stats["atoms"].as_array().unwrap().len(), 4);
+    assert_eq!(stats["names"].as_array().unwrap().len(), 5);
+    assert!(stats["accuracy"]["test"].as_f64().is_some());
+    assert_eq!(stats["confusion"].as_array().unwrap().len(), 4);
+
+    assert!(s.set_goal(vec![0.0, 0.0, 0.0, 1.0, 0.0]).is_ok());
+    assert!(s.set_goal(vec![1.0]).is_err());
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["gamma"][3], 1.0);
+
+    let h: serde_json::Value = serde_json::from_str(&s.histogram(0).unwrap()).unwrap();
+    assert_eq!(h["shape"], serde_json::json!([20, 20, 2]));
+    let total: f64 = h["p"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    assert!(s.histogram(4).is_err());
+
+    assert_eq!(s.decision_map(8).len(), 4 + 8 * 8 * 2);
+    assert_eq!(s.receptive_fields().len(), 4 * 2);
+    let run: serde_json::Value = serde_json::from_str(&s.export_json()).unwrap();
+    assert_eq!(run["config"]["hidden"], 4);
+    assert_eq!(run["metrics"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        run["hidden"]["sources"][0]["weights"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    assert!(Session::new(r#"{"task":"nope"}"#).is_err());
+    assert!(Session::new(r#"{"colour":1}"#).is_err());
+}
+
 /// The GPU engine through the browser's real WebGPU against the CPU engine from the
 /// same seeds: the upload and readback of every weight and Adam moment round-trip
 /// exactly, the evaluation pass gives the CPU's accuracy, and a few full training steps
@@ -206,53 +260,96 @@ async fn gpu_engine_parity_through_webgpu() {
     }
 }
 
-/// The page's training session: one epoch of XOR with the context model, then the
-/// read-outs the page draws.
+/// The page's session on the WebGPU engine: one epoch of XOR with the context model
+/// (queued steps, metrics readbacks, the copy the views read, the evaluation at the
+/// epoch's end), a live goal change, the read-outs, and a simulated device loss that
+/// continues on the CPU engine. Its test accuracy matches the CPU session's.
 #[wasm_bindgen_test]
-fn a_session_trains_one_epoch_and_reports() {
+async fn a_session_trains_on_the_webgpu_engine() {
     use infomorph::web::Session;
-    let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":1}"#;
-    let mut s = Session::new(config).unwrap_or_else(|_| panic!("session"));
-    assert_eq!(s.engine(), "cpu");
-    assert_eq!(s.tick(60_000.0, 1_000), 64, "4096 samples in batches of 64");
-    assert!(s.finished(), "one epoch, evaluated");
+    use wasm_bindgen_futures::JsFuture;
+    let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":2}"#;
+    let s = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    let engine = JsFuture::from(s.use_gpu("auto".into()))
+        .await
+        .expect("useGpu");
+    if engine.as_string().as_deref() != Some("webgpu") {
+        assert!(
+            option_env!("INFOMORPH_REQUIRE_GPU") != Some("1"),
+            "INFOMORPH_REQUIRE_GPU=1 but the session stayed on {engine:?}: {}",
+            s.stats_json()
+        );
+        console_log!("SKIPPED: no WebGPU engine ({})", s.stats_json());
+        return;
+    }
+    assert_eq!(s.engine(), "webgpu");
+    console_log!("session adapter: {}", s.adapter());
+    let mut steps = 0.0;
+    while !s.finished() && steps < 64.0 {
+        let done = JsFuture::from(s.tick(60_000.0, 64 - steps as u32)).await;
+        steps += done.expect("tick").as_f64().unwrap();
+    }
+    assert_eq!(steps, 64.0, "4096 samples in batches of 64");
+    // The epoch's evaluation runs in the next ticks.
+    while serde_json::from_str::<serde_json::Value>(&s.stats_json()).unwrap()["epoch"] != 1 {
+        JsFuture::from(s.tick(60_000.0, 0)).await.expect("tick");
+    }
     let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
-    assert_eq!(stats["epoch"], 1);
+    assert_eq!(stats["engine"], "webgpu");
     assert_eq!(stats["step"], 64);
     assert_eq!(stats["atoms"].as_array().unwrap().len(), 4);
-    assert_eq!(stats["names"].as_array().unwrap().len(), 5);
-    assert!(stats["accuracy"]["test"].as_f64().is_some());
-    assert_eq!(stats["confusion"].as_array().unwrap().len(), 4);
+    let test_gpu = stats["accuracy"]["test"].as_f64().unwrap();
+    assert!(
+        stats["metrics"][0]["hidden_atoms"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 5
+    );
+
+    let cpu = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    JsFuture::from(cpu.tick(60_000.0, 64)).await.expect("tick");
+    let cpu_stats: serde_json::Value = serde_json::from_str(&cpu.stats_json()).unwrap();
+    let test_cpu = cpu_stats["accuracy"]["test"].as_f64().unwrap();
+    console_log!("XOR test accuracy after one epoch: GPU {test_gpu}, CPU {test_cpu}");
+    assert!(
+        (test_gpu - test_cpu).abs() < 0.05,
+        "GPU {test_gpu} vs CPU {test_cpu}"
+    );
 
     assert!(s.set_goal(vec![0.0, 0.0, 0.0, 1.0, 0.0]).is_ok());
     assert!(s.set_goal(vec![1.0]).is_err());
+    let done = JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
+    assert_eq!(done.as_f64(), Some(4.0));
     let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
     assert_eq!(stats["gamma"][3], 1.0);
-
-    let h: serde_json::Value = serde_json::from_str(&s.histogram(0).unwrap()).unwrap();
-    assert_eq!(h["shape"], serde_json::json!([20, 20, 2]));
-    let total: f64 = h["p"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .sum();
-    assert!((total - 1.0).abs() < 1e-9);
-    assert!(s.histogram(4).is_err());
-
-    assert_eq!(s.decision_map(8).len(), 4 + 8 * 8 * 2);
+    assert_eq!(stats["step"], 68);
+    assert!(s.histogram(0).is_ok());
     assert_eq!(s.receptive_fields().len(), 4 * 2);
     let run: serde_json::Value = serde_json::from_str(&s.export_json()).unwrap();
-    assert_eq!(run["config"]["hidden"], 4);
-    assert_eq!(run["metrics"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        run["hidden"]["sources"][0]["weights"]
+    assert_eq!(run["config"]["gamma"][3], 1.0);
+
+    // An activation change rebuilds the GPU network from a copy; training goes on.
+    s.set_activation(r#"{"k1":0.8}"#)
+        .unwrap_or_else(|_| panic!("activation"));
+    let done = JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
+    assert_eq!(done.as_f64(), Some(4.0));
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["engine"], "webgpu", "{stats}");
+    assert_eq!(stats["step"], 72);
+    assert!(stats["error"].is_null(), "{stats}");
+
+    s.simulate_device_loss();
+    JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
+    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    assert_eq!(stats["engine"], "cpu");
+    assert!(
+        stats["notices"]
             .as_array()
             .unwrap()
-            .len(),
-        4
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("device lost")),
+        "{stats}"
     );
-
-    assert!(Session::new(r#"{"task":"nope"}"#).is_err());
-    assert!(Session::new(r#"{"colour":1}"#).is_err());
+    assert!(stats["error"].is_null(), "{stats}");
 }

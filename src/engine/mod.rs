@@ -348,6 +348,40 @@ impl Engine {
         Ok(())
     }
 
+    /// Replaces the hidden layer's γ (term order) from the next step on, on either
+    /// engine (and in the device-loss checkpoint).
+    pub fn set_goal(&mut self, gamma: &[f64]) -> Result<(), String> {
+        let no_hidden = || "this model has no hidden layer with a goal".to_string();
+        match &mut self.inner {
+            Inner::Cpu(net) => net.hidden.as_mut().ok_or_else(no_hidden)?.set_goal(gamma),
+            Inner::Gpu(g) => {
+                if let Some(h) = self.checkpoint.as_mut().and_then(|c| c.hidden.as_mut()) {
+                    h.set_goal(gamma)?;
+                }
+                g.set_goal(gamma)
+            }
+        }
+    }
+
+    /// The whole state as a CPU network, also kept as the device-loss checkpoint on
+    /// the GPU engine (one readback for both).
+    pub async fn snapshot(&mut self) -> Result<Network, String> {
+        let net = match self.network().await {
+            Ok(net) => net,
+            Err(_) if self.gpu().is_some_and(|g| g.context().is_lost()) => {
+                self.fall_back();
+                return self.network().await;
+            }
+            Err(e) => return Err(e),
+        };
+        if self.gpu().is_some() {
+            let mut copy = Network::new(&net.config, self.task.dim, self.task.classes)?;
+            copy_state(&net, &mut copy);
+            self.checkpoint = Some(copy);
+        }
+        Ok(net)
+    }
+
     /// The step, the last step's terms and the means since the previous call (a small
     /// asynchronous readback on the GPU).
     pub async fn metrics(&mut self) -> Result<EngineMetrics, String> {

@@ -1,10 +1,13 @@
 //! One training run in the browser: the [`Session`] class the page's worker drives.
 //!
-//! Everything the page needs from a network goes through [`Backend`], whose only
-//! variant today is the CPU engine ([`Network`]). The WebGPU engine plugs in as a
-//! second variant (`Backend::Gpu`) with the same handful of methods (`train_batch`,
-//! `predict_theta`, `set_goal`, `set_activation`, `hidden`/`output` read-outs); the
-//! rest of this file — batching, epochs, evaluation, the JSON the page reads — stays.
+//! Everything the page needs from a network goes through [`Backend`]: the CPU engine
+//! ([`Network`]) or the WebGPU engine ([`Engine`], chosen by the asynchronous
+//! `Session.useGpu` when the browser has an adapter and the model runs there). On the
+//! GPU, `tick` queues several steps, then awaits one small metrics readback (per-neuron
+//! goal terms); the views' weights, histograms, decision maps and exports come from a
+//! CPU copy of the network refreshed at most every [`REFRESH_MS`] and at every epoch
+//! end, which is also what the end-of-epoch evaluation runs on (as on the CPU engine).
+//! A lost device continues on the CPU engine from the last copy, with a notice.
 //!
 //! Training follows `network::train` exactly (same shuffles from the data seed, same
 //! batches), so a configuration trained here and with `infomorph train --config` sees
@@ -12,6 +15,7 @@
 //! call runs long; its stochastic draws therefore differ from the command line's.
 
 use crate::data::idx::{read_idx_images, read_idx_labels};
+use crate::engine::{Engine, EnginePreference};
 use crate::network::layer::{self, Activation, Binning, Layer};
 use crate::network::model::{one_hot, ModelKind, Network, RunConfig};
 use crate::network::train::{view, EpochMetrics};
@@ -21,6 +25,8 @@ use crate::tasks::{self, TaskData};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// At most this many training samples are used for the train accuracy and the
@@ -30,6 +36,13 @@ const TRAIN_EVAL_SAMPLES: usize = 2048;
 const EVAL_CHUNK: usize = 256;
 /// Samples in a neuron's histogram.
 const HISTOGRAM_SAMPLES: usize = 1024;
+/// GPU engine: the CPU copy the views read is refreshed at most this often (ms).
+const REFRESH_MS: f64 = 400.0;
+/// GPU engine: at most this many steps are queued before a metrics readback.
+const MAX_QUEUED: usize = 64;
+/// GPU engine: a job (queued steps and their readback) quicker than the first value
+/// (ms) doubles the steps per job, one slower than the second halves them.
+const JOB_MS: (f64, f64) = (120.0, 400.0);
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
@@ -64,27 +77,55 @@ impl Default for ActivationParams {
     }
 }
 
-/// The engine behind a session. Add `Gpu(...)` here for the WebGPU engine.
+/// The engine behind a session.
 enum Backend {
     Cpu(Box<Network>),
+    Gpu(Box<GpuBackend>),
+}
+
+/// The WebGPU engine and the CPU copy of its network that the views read.
+struct GpuBackend {
+    /// `None` while a `tick` awaits a readback (the engine is moved into the future).
+    engine: Option<Engine>,
+    view: Box<Network>,
+    /// Steps queued on the engine (the session's step count).
+    steps: u32,
+    /// When `view` was last refreshed (ms).
+    refreshed: f64,
+    /// A γ set while the engine was busy, applied when it returns.
+    pending_goal: Option<Vec<f64>>,
+    /// The activation changed: the GPU network is rebuilt at the next tick.
+    rebuild: bool,
+    /// Steps queued per readback: doubled while a job takes under the tick's budget.
+    chunk: usize,
 }
 
 impl Backend {
     fn name(&self) -> &'static str {
         match self {
             Backend::Cpu(_) => "cpu",
+            Backend::Gpu(_) => "webgpu",
         }
     }
 
     fn network(&self) -> &Network {
         match self {
             Backend::Cpu(net) => net,
+            Backend::Gpu(g) => &g.view,
         }
     }
 
     fn network_mut(&mut self) -> &mut Network {
         match self {
             Backend::Cpu(net) => net,
+            Backend::Gpu(g) => &mut g.view,
+        }
+    }
+
+    fn steps(&self) -> u32 {
+        match self {
+            Backend::Cpu(net) => net.steps(),
+            Backend::Gpu(g) => g.steps,
         }
     }
 
@@ -99,23 +140,23 @@ impl Backend {
 
     fn set_goal(&mut self, gamma: &[f64]) -> Result<(), String> {
         match self.network_mut().hidden.as_mut() {
-            Some(layer) => layer.set_goal(gamma),
-            None => Err("this model has no hidden layer with a goal".into()),
+            Some(layer) => layer.set_goal(gamma)?,
+            None => return Err("this model has no hidden layer with a goal".into()),
         }
+        if let Backend::Gpu(g) = self {
+            match g.engine.as_mut() {
+                Some(engine) => engine.set_goal(gamma)?,
+                None => g.pending_goal = Some(gamma.to_vec()),
+            }
+        }
+        Ok(())
     }
 
     fn set_activation(&mut self, a: &ActivationParams) {
-        if let Some(layer) = self.network_mut().hidden.as_mut() {
-            layer.config.activation = match layer.config.activation {
-                Activation::Graetz { .. } => Activation::Graetz { k1: a.k1, k2: a.k2 },
-                Activation::Trivariate { .. } => Activation::Trivariate {
-                    c1: a.c1,
-                    c2: a.c2,
-                    w1: a.w1,
-                    w2: a.w2,
-                },
-            };
+        if let Backend::Gpu(g) = self {
+            g.rebuild = true;
         }
+        set_activation(self.network_mut(), a);
     }
 
     /// The layer whose atoms the page shows: the hidden layer when it learns with a
@@ -140,6 +181,21 @@ impl Backend {
     }
 }
 
+/// Sets the hidden layer's activation parameters.
+fn set_activation(net: &mut Network, a: &ActivationParams) {
+    if let Some(layer) = net.hidden.as_mut() {
+        layer.config.activation = match layer.config.activation {
+            Activation::Graetz { .. } => Activation::Graetz { k1: a.k1, k2: a.k2 },
+            Activation::Trivariate { .. } => Activation::Trivariate {
+                c1: a.c1,
+                c2: a.c2,
+                w1: a.w1,
+                w2: a.w2,
+            },
+        };
+    }
+}
+
 /// Evaluation in progress: part 0 = train subset, 1 = validation, 2 = test.
 struct Eval {
     part: usize,
@@ -148,8 +204,7 @@ struct Eval {
 }
 
 /// A training run in the page: a task, a network, and where training stands.
-#[wasm_bindgen]
-pub struct Session {
+struct State {
     backend: Backend,
     config: RunConfig,
     activation: ActivationParams,
@@ -177,6 +232,8 @@ pub struct Session {
     rate_ms: f64,
     steps_per_second: f64,
     adapter: String,
+    /// Engine choice and fallback messages, oldest first.
+    notices: Vec<String>,
 }
 
 fn task_by_name(name: &str, seed: u64) -> Result<TaskData, String> {
@@ -198,29 +255,26 @@ fn parse_config(json: &str) -> Result<RunConfig, JsError> {
     serde_json::from_str(json).map_err(|e| err(format!("invalid config: {e}")))
 }
 
-#[wasm_bindgen]
-impl Session {
+impl State {
     /// A session on a built-in task (every toy task and `digits8`), from a config in
     /// the JSON schema of `infomorph train --config`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str) -> Result<Session, JsError> {
+    pub fn new(config_json: &str) -> Result<State, JsError> {
         let config = parse_config(config_json)?;
         let task = task_by_name(&config.task, config.data_seed).map_err(err)?;
-        Session::build(config, task)
+        State::build(config, task)
     }
 
     /// A session on images in IDX files (MNIST-10k fetched from the page's origin, or
     /// the user's own): square images of any size and labels 0..=9. Without test files
     /// the first 80 % of each class form the training pool and the rest the test set
     /// (the MNIST-10k split); 20 % of the pool is held out for validation.
-    #[wasm_bindgen(js_name = withIdx)]
     pub fn with_idx(
         config_json: &str,
         images: &[u8],
         labels: &[u8],
         test_images: Option<Vec<u8>>,
         test_labels: Option<Vec<u8>>,
-    ) -> Result<Session, JsError> {
+    ) -> Result<State, JsError> {
         let config = parse_config(config_json)?;
         let images = read_idx_images(images).map_err(|e| err(format!("images: {e}")))?;
         let labels = read_idx_labels(labels).map_err(|e| err(format!("labels: {e}")))?;
@@ -282,20 +336,19 @@ impl Session {
         };
         let name = config.task.clone();
         let task = tasks::mnist::split_and_standardise(&name, &imgs, classes, config.data_seed);
-        Session::build(config, task)
+        State::build(config, task)
     }
 
     /// A session on a table of numbers (the user's CSV): `x` holds `dim` features per
     /// row, `y` one class 0..=255 per row. Rows are shuffled by the data seed and split
     /// 60/20/20 into training, validation and test; features are standardised with the
     /// training part's mean and standard deviation.
-    #[wasm_bindgen(js_name = withTable)]
     pub fn with_table(
         config_json: &str,
         x: Vec<f32>,
         y: Vec<u8>,
         dim: usize,
-    ) -> Result<Session, JsError> {
+    ) -> Result<State, JsError> {
         let config = parse_config(config_json)?;
         let rows = y.len();
         if dim == 0 || x.len() != rows * dim {
@@ -361,32 +414,19 @@ impl Session {
             test_y,
             image: (side >= 4 && side * side == dim).then_some((side, side)),
         };
-        Session::build(config, task)
-    }
-
-    /// `"cpu"` (or `"webgpu"` once the GPU engine is plugged in).
-    #[wasm_bindgen(getter)]
-    pub fn engine(&self) -> String {
-        self.backend.name().to_owned()
-    }
-
-    /// The GPU adapter's description; empty for the CPU engine.
-    #[wasm_bindgen(getter)]
-    pub fn adapter(&self) -> String {
-        self.adapter.clone()
+        State::build(config, task)
     }
 
     /// Steps completed so far.
-    #[wasm_bindgen(getter)]
     pub fn step(&self) -> u32 {
-        self.backend.network().steps()
+        self.backend.steps()
     }
 
     /// Works for about `budget_ms` milliseconds (at least one unit of work): training
     /// steps, and at the end of each epoch the evaluation, in chunks. Stops early after
     /// `max_steps` training steps or when the run ends (epochs reached, or an error).
     /// Returns the number of training steps taken.
-    pub fn tick(&mut self, budget_ms: f64, max_steps: u32) -> u32 {
+    pub fn tick_cpu(&mut self, budget_ms: f64, max_steps: u32) -> u32 {
         let start = now_ms();
         let mut steps = 0u32;
         loop {
@@ -427,7 +467,6 @@ impl Session {
     }
 
     /// Replaces the hidden layer's γ (term order) while training runs.
-    #[wasm_bindgen(js_name = setGoal)]
     pub fn set_goal(&mut self, gamma: Vec<f64>) -> Result<(), JsError> {
         self.backend.set_goal(&gamma).map_err(err)?;
         self.config.gamma = Some(gamma);
@@ -436,7 +475,6 @@ impl Session {
 
     /// Sets the hidden layer's activation parameters (JSON `{k1,k2,c1,c2,w1,w2}`, any
     /// subset) while training runs.
-    #[wasm_bindgen(js_name = setActivation)]
     pub fn set_activation(&mut self, json: &str) -> Result<(), JsError> {
         let a: ActivationParams =
             serde_json::from_str(json).map_err(|e| err(format!("activation: {e}")))?;
@@ -458,20 +496,17 @@ impl Session {
     }
 
     /// Records the WebGPU adapter the page detected (shown with the engine).
-    #[wasm_bindgen(js_name = setAdapter)]
     pub fn set_adapter(&mut self, adapter: String) {
         self.adapter = adapter;
     }
 
     /// The resolved config (the `infomorph train --config` schema) as JSON.
-    #[wasm_bindgen(js_name = configJson)]
     pub fn config_json(&self) -> String {
         serde_json::to_string(&self.config).unwrap_or_default()
     }
 
     /// Where training stands, as JSON: step, epoch, accuracies, the atoms of every
     /// shown neuron, term names, the epoch history, the confusion matrix, …
-    #[wasm_bindgen(js_name = statsJson)]
     pub fn stats_json(&self) -> String {
         let layer = self.backend.shown_layer();
         let n_src = layer.sources.len();
@@ -508,6 +543,7 @@ impl Session {
             "error": self.error,
             "engine": self.backend.name(),
             "adapter": self.adapter,
+            "notices": self.notices,
             "steps_per_second": self.steps_per_second,
             "accuracy": {"train": self.accuracy[0], "val": self.accuracy[1], "test": self.accuracy[2]},
             "layer": if std::ptr::eq(layer, &self.backend.network().output) { "output" } else { "hidden" },
@@ -533,7 +569,6 @@ impl Session {
 
     /// Feed-forward weights of every shown neuron (neurons × input dim, row-major):
     /// the receptive fields.
-    #[wasm_bindgen(js_name = receptiveFields)]
     pub fn receptive_fields(&self) -> Vec<f32> {
         self.backend.fields_layer().sources[0]
             .weights
@@ -640,7 +675,6 @@ impl Session {
     /// For 2-D tasks: the class probabilities over a `res`×`res` grid covering the
     /// data (rows from the top, x1 decreasing), `res·res·classes` values, preceded by
     /// the bounds x0min, x0max, x1min, x1max. Empty for other tasks.
-    #[wasm_bindgen(js_name = decisionMap)]
     pub fn decision_map(&mut self, res: usize) -> Vec<f32> {
         if self.task.dim != 2 || res == 0 || res > 256 {
             return Vec::new();
@@ -692,7 +726,6 @@ impl Session {
     /// The run as JSON, in the format of `infomorph train --out` (config, metrics,
     /// error, hidden and output layers with atoms and weights) plus the page's
     /// activation parameters.
-    #[wasm_bindgen(js_name = exportJson)]
     pub fn export_json(&self) -> String {
         let net = self.backend.network();
         json!({
@@ -726,8 +759,8 @@ fn dump(layer: &Layer) -> serde_json::Value {
     })
 }
 
-impl Session {
-    fn build(config: RunConfig, task: TaskData) -> Result<Session, JsError> {
+impl State {
+    fn build(config: RunConfig, task: TaskData) -> Result<State, JsError> {
         if task.train_len() == 0 {
             return Err(err("the task has no training samples"));
         }
@@ -744,7 +777,7 @@ impl Session {
             train_eval_x.extend_from_slice(&task.train_x[i * task.dim..(i + 1) * task.dim]);
             train_eval_y.push(task.train_y[i]);
         }
-        Ok(Session {
+        Ok(State {
             backend: Backend::Cpu(Box::new(net)),
             activation: ActivationParams::default(),
             config,
@@ -770,6 +803,7 @@ impl Session {
             rate_ms: 0.0,
             steps_per_second: 0.0,
             adapter: String::new(),
+            notices: Vec::new(),
         })
     }
 
@@ -931,5 +965,509 @@ fn accumulate(sum: &mut Vec<f64>, terms: &[f64]) {
     }
     for (s, t) in sum.iter_mut().zip(terms) {
         *s += t;
+    }
+}
+
+/// A GPU tick's unit of work: steps queued (or a rebuild), awaiting their readback.
+struct Job {
+    queued: usize,
+    t0: f64,
+    snapshot: bool,
+    rebuild: Option<ActivationParams>,
+}
+
+/// What a job's readback gave: the metrics (none for a rebuild) and maybe a copy of
+/// the whole network.
+type JobResult = (
+    Result<Option<crate::engine::EngineMetrics>, String>,
+    Option<Network>,
+);
+
+impl State {
+    /// A copy of the current network with the session's activation parameters.
+    fn copy_network(&self) -> Result<Network, String> {
+        let net = self.backend.network();
+        let mut copy = Network::new(&net.config, self.task.dim, self.task.classes)?;
+        crate::engine::copy_state(net, &mut copy);
+        set_activation(&mut copy, &self.activation);
+        Ok(copy)
+    }
+
+    fn steps_per_epoch(&self) -> (usize, usize, usize) {
+        let n = self.task.train_len();
+        let batch = self.config.batch.min(n.max(1));
+        (n, batch, n.div_ceil(batch))
+    }
+
+    /// Epoch bookkeeping for a network at `steps` (after a switch of engine).
+    fn resync(&mut self, steps: u32) {
+        let (n, batch, spe) = self.steps_per_epoch();
+        let epoch = steps as usize / spe;
+        self.epoch = epoch;
+        self.pos = (steps as usize % spe) * batch;
+        self.order = crate::engine::epoch_order(self.config.data_seed, epoch + 1, n);
+        self.eval = None;
+        self.metrics.retain(|m| m.epoch <= epoch);
+        self.epoch_hidden.clear();
+        self.epoch_output.clear();
+        self.epoch_steps = 0;
+        self.epoch_ms = 0.0;
+    }
+
+    /// Queues up to `left` GPU steps (`chunk` of them, never past the epoch's end)
+    /// and hands the engine out for the readback.
+    fn gpu_job(&mut self, left: u32) -> Option<(Engine, Job)> {
+        let (n, _, spe) = self.steps_per_epoch();
+        let activation = self.activation;
+        let in_epoch = self.backend.steps() as usize % spe;
+        if in_epoch == 0 && !matches!(&self.backend, Backend::Gpu(g) if g.rebuild) {
+            self.order = crate::engine::epoch_order(self.config.data_seed, self.epoch + 1, n);
+            self.epoch_hidden.clear();
+            self.epoch_output.clear();
+            self.epoch_steps = 0;
+            self.epoch_ms = 0.0;
+        }
+        let Backend::Gpu(g) = &mut self.backend else {
+            return None;
+        };
+        let mut engine = g.engine.take()?;
+        let t0 = now_ms();
+        if g.rebuild {
+            g.rebuild = false;
+            let job = Job {
+                queued: 0,
+                t0,
+                snapshot: true,
+                rebuild: Some(activation),
+            };
+            return Some((engine, job));
+        }
+        engine.check_device();
+        let k = g
+            .chunk
+            .clamp(1, MAX_QUEUED)
+            .min(left.max(1) as usize)
+            .min(spe - in_epoch);
+        if let Err(e) = engine.queue_steps(k) {
+            self.error = Some(format!("the GPU engine failed: {e}"));
+            g.engine = Some(engine);
+            return None;
+        }
+        g.steps += k as u32;
+        let snapshot = in_epoch + k == spe || t0 - g.refreshed >= REFRESH_MS;
+        let job = Job {
+            queued: k,
+            t0,
+            snapshot,
+            rebuild: None,
+        };
+        Some((engine, job))
+    }
+
+    /// Takes the engine back after a job's readback and updates the run; returns the
+    /// steps the job took.
+    fn finish_job(&mut self, mut engine: Engine, job: Job, result: JobResult) -> u32 {
+        let (res, net) = result;
+        for n in engine.notices() {
+            if !self.notices.contains(n) {
+                self.notices.push(n.clone());
+            }
+        }
+        let (_, batch, spe) = self.steps_per_epoch();
+        if engine.engine_name() == "cpu" {
+            // The device was lost (the engine fell back to its checkpoint) or a rebuild
+            // found no GPU: continue on the CPU engine from the engine's network.
+            match net {
+                Some(mut net) => {
+                    set_activation(&mut net, &self.activation);
+                    let steps = net.steps();
+                    self.backend = Backend::Cpu(Box::new(net));
+                    self.resync(steps);
+                }
+                None => self.error = Some("the GPU engine failed and no copy was read".into()),
+            }
+            return job.queued as u32;
+        }
+        let activation = self.activation;
+        let Backend::Gpu(g) = &mut self.backend else {
+            unreachable!("finish_job on the GPU backend")
+        };
+        let pending = g.pending_goal.take();
+        if let Some(gamma) = &pending {
+            if let Err(e) = engine.set_goal(gamma) {
+                self.error = Some(e);
+            }
+        }
+        if let Some(mut net) = net {
+            set_activation(&mut net, &activation);
+            if let (Some(gamma), Some(h)) = (&pending, net.hidden.as_mut()) {
+                let _ = h.set_goal(gamma);
+            }
+            *g.view = net;
+            g.refreshed = now_ms();
+        }
+        g.engine = Some(engine);
+        let m = match res {
+            Ok(Some(m)) => m,
+            Ok(None) => return 0,
+            Err(e) => {
+                self.error = Some(format!("the GPU engine failed: {e}"));
+                return 0;
+            }
+        };
+        let dt = now_ms() - job.t0;
+        // A readback has a fixed latency (tens of ms in a browser): queue more steps
+        // per readback while a job is quick, fewer when it is slow.
+        if dt < JOB_MS.0 && job.queued == g.chunk {
+            g.chunk = (g.chunk * 2).min(MAX_QUEUED);
+        } else if dt > JOB_MS.1 {
+            g.chunk = (g.chunk / 2).max(1);
+        }
+        if let Some(h) = g.view.hidden.as_mut() {
+            let rows = m.hidden_neurons.len();
+            let cols = m.hidden_neurons.first().map_or(0, Vec::len);
+            if rows == h.neurons() && cols > 0 {
+                h.last_terms = Array2::from_shape_fn((rows, cols), |(i, j)| m.hidden_neurons[i][j]);
+            }
+        }
+        let in_epoch = g.steps as usize % spe;
+        let count = m.steps_in_mean as f64;
+        let sum = |v: &[f64]| v.iter().map(|x| x * count).collect::<Vec<_>>();
+        accumulate(&mut self.epoch_hidden, &sum(&m.hidden_mean));
+        accumulate(&mut self.epoch_output, &sum(&m.output_mean));
+        self.epoch_steps += m.steps_in_mean as usize;
+        self.epoch_ms += dt;
+        self.rate_steps += job.queued;
+        self.rate_ms += dt;
+        if self.rate_ms >= 500.0 || self.rate_steps >= 200 {
+            self.steps_per_second = self.rate_steps as f64 * 1000.0 / self.rate_ms.max(1e-3);
+            self.rate_steps = 0;
+            self.rate_ms = 0.0;
+        }
+        for (name, t) in [("hidden", &m.hidden), ("output", &m.output)] {
+            if t.iter().any(|v| !v.is_finite()) {
+                self.error = Some(format!(
+                    "the {name} layer's goal stopped being a finite number at epoch {}, step {}: \
+                     lower the learning rates or change γ, then reset",
+                    self.epoch + 1,
+                    m.step
+                ));
+            }
+        }
+        self.last_hidden = m.hidden;
+        self.last_output = m.output;
+        if in_epoch == 0 {
+            self.pos = 0;
+            self.eval = Some(Eval {
+                part: 0,
+                pos: 0,
+                theta: Vec::new(),
+            });
+        } else {
+            self.pos = in_epoch * batch;
+        }
+        job.queued as u32
+    }
+}
+
+/// The asynchronous half of a GPU job: the metrics readback, a copy of the network
+/// when due, or the rebuild after an activation change.
+async fn run_job(engine: &mut Engine, job: &Job) -> JobResult {
+    if let Some(a) = &job.rebuild {
+        let mut net = match engine.snapshot().await {
+            Ok(net) => net,
+            Err(e) => return (Err(e), None),
+        };
+        set_activation(&mut net, a);
+        let task = engine.task().clone();
+        match Engine::from_network(net, task, EnginePreference::Auto).await {
+            Ok(e) => *engine = e,
+            Err(e) => return (Err(e), None),
+        }
+        return (Ok(None), engine.network().await.ok());
+    }
+    let m = engine.metrics().await;
+    let net = if job.snapshot || engine.engine_name() == "cpu" {
+        engine.snapshot().await.ok()
+    } else {
+        None
+    };
+    (m.map(Some), net)
+}
+
+/// `Session.tick` on either engine (see there).
+async fn tick(state: Rc<RefCell<State>>, budget_ms: f64, max_steps: u32) -> u32 {
+    let start = now_ms();
+    let mut steps = 0u32;
+    loop {
+        let job = {
+            let mut s = state.borrow_mut();
+            if !matches!(s.backend, Backend::Gpu(_)) {
+                if steps == 0 || (steps < max_steps && now_ms() - start < budget_ms) {
+                    let rest = budget_ms - (now_ms() - start);
+                    steps += s.tick_cpu(rest, max_steps - steps);
+                }
+                break;
+            }
+            if s.finished() {
+                break;
+            }
+            if s.eval.is_some() {
+                s.eval_chunk();
+                if now_ms() - start >= budget_ms {
+                    break;
+                }
+                continue;
+            }
+            if steps >= max_steps {
+                break;
+            }
+            s.gpu_job(max_steps - steps)
+        };
+        let Some((mut engine, job)) = job else {
+            break;
+        };
+        let result = run_job(&mut engine, &job).await;
+        let mut s = state.borrow_mut();
+        steps += s.finish_job(engine, job, result);
+        if s.finished() || now_ms() - start >= budget_ms {
+            break;
+        }
+    }
+    steps
+}
+
+/// `Session.useGpu` (see there).
+async fn use_gpu(state: Rc<RefCell<State>>, preference: String) -> Result<String, String> {
+    let preference = EnginePreference::from_name(&preference)?;
+    let (net, task) = {
+        let s = state.borrow();
+        if !matches!(s.backend, Backend::Cpu(_)) {
+            return Ok(s.backend.name().into());
+        }
+        (s.copy_network()?, s.task.clone())
+    };
+    let steps = net.steps();
+    let engine = Engine::from_network(net, task, preference).await?;
+    let mut s = state.borrow_mut();
+    for n in engine.notices() {
+        s.notices.push(n.clone());
+    }
+    if engine.engine_name() != "gpu" || s.backend.steps() != steps {
+        return Ok(s.backend.name().into());
+    }
+    // The browser's WebGPU gives wgpu no adapter name; the page's own description
+    // (vendor, architecture, …) is better when there is one.
+    if s.adapter.is_empty() {
+        let described = engine.adapter_info().unwrap_or("").trim();
+        s.adapter = if described.is_empty() {
+            "WebGPU adapter".into()
+        } else {
+            described.to_string()
+        };
+    }
+    let view = s.copy_network()?;
+    s.backend = Backend::Gpu(Box::new(GpuBackend {
+        engine: Some(engine),
+        view: Box::new(view),
+        steps,
+        refreshed: now_ms(),
+        pending_goal: None,
+        rebuild: false,
+        chunk: 1,
+    }));
+    Ok(s.backend.name().into())
+}
+
+fn js_err(e: String) -> JsValue {
+    JsError::new(&e).into()
+}
+
+/// A training run in the page: a task, a network on the CPU or WebGPU engine, and
+/// where training stands. A handle on shared state, so that the page can read the
+/// views while a GPU `tick` awaits its readback.
+#[wasm_bindgen]
+pub struct Session {
+    state: Rc<RefCell<State>>,
+}
+
+impl Session {
+    fn wrap(state: State) -> Session {
+        Session {
+            state: Rc::new(RefCell::new(state)),
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// A session on a built-in task (every toy task and `digits8`), from a config in
+    /// the JSON schema of `infomorph train --config`. It starts on the CPU engine;
+    /// `useGpu` moves it to the WebGPU engine.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<Session, JsError> {
+        State::new(config_json).map(Session::wrap)
+    }
+
+    /// A session on images in IDX files (MNIST-10k fetched from the page's origin, or
+    /// the user's own): square images of any size and labels 0..=9. Without test files
+    /// the first 80 % of each class form the training pool and the rest the test set
+    /// (the MNIST-10k split); 20 % of the pool is held out for validation.
+    #[wasm_bindgen(js_name = withIdx)]
+    pub fn with_idx(
+        config_json: &str,
+        images: &[u8],
+        labels: &[u8],
+        test_images: Option<Vec<u8>>,
+        test_labels: Option<Vec<u8>>,
+    ) -> Result<Session, JsError> {
+        State::with_idx(config_json, images, labels, test_images, test_labels).map(Session::wrap)
+    }
+
+    /// A session on a table of numbers (the user's CSV): `x` holds `dim` features per
+    /// row, `y` one class 0..=255 per row. Rows are shuffled by the data seed and split
+    /// 60/20/20 into training, validation and test; features are standardised with the
+    /// training part's mean and standard deviation.
+    #[wasm_bindgen(js_name = withTable)]
+    pub fn with_table(
+        config_json: &str,
+        x: Vec<f32>,
+        y: Vec<u8>,
+        dim: usize,
+    ) -> Result<Session, JsError> {
+        State::with_table(config_json, x, y, dim).map(Session::wrap)
+    }
+
+    /// Moves training to the WebGPU engine if `preference` allows: `"auto"` when an
+    /// adapter exists and the model runs there, `"gpu"` or an error, `"cpu"` never.
+    /// Resolves to the engine that runs (`"webgpu"` or `"cpu"`); why the CPU engine
+    /// runs is in the stats' `notices`. Call before training.
+    #[wasm_bindgen(js_name = useGpu)]
+    pub fn use_gpu(&self, preference: String) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            use_gpu(state, preference)
+                .await
+                .map(JsValue::from)
+                .map_err(js_err)
+        })
+    }
+
+    /// `"cpu"` or `"webgpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn engine(&self) -> String {
+        self.state.borrow().backend.name().to_owned()
+    }
+
+    /// The GPU adapter's description (or the one the page detected); may be empty.
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.state.borrow().adapter.clone()
+    }
+
+    /// Steps completed so far.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> u32 {
+        self.state.borrow().step()
+    }
+
+    /// Works for about `budget_ms` milliseconds (at least one unit of work): training
+    /// steps, and at the end of each epoch the evaluation, in chunks. Stops early after
+    /// `max_steps` training steps or when the run ends (epochs reached, or an error).
+    /// Resolves to the number of training steps taken. On the GPU several steps are
+    /// queued, then their metrics read back asynchronously; other methods may be called
+    /// meanwhile (they read the CPU copy).
+    pub fn tick(&self, budget_ms: f64, max_steps: u32) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            Ok(JsValue::from(tick(state, budget_ms, max_steps).await))
+        })
+    }
+
+    /// Whether training has ended: `epochs` reached (0 = no limit) or an error.
+    pub fn finished(&self) -> bool {
+        self.state.borrow().finished()
+    }
+
+    /// Replaces the hidden layer's γ (term order) while training runs.
+    #[wasm_bindgen(js_name = setGoal)]
+    pub fn set_goal(&self, gamma: Vec<f64>) -> Result<(), JsError> {
+        self.state.borrow_mut().set_goal(gamma)
+    }
+
+    /// Sets the hidden layer's activation parameters (JSON `{k1,k2,c1,c2,w1,w2}`, any
+    /// subset) while training runs (on the GPU: from the next tick, which rebuilds it).
+    #[wasm_bindgen(js_name = setActivation)]
+    pub fn set_activation(&self, json: &str) -> Result<(), JsError> {
+        self.state.borrow_mut().set_activation(json)
+    }
+
+    /// Records the WebGPU adapter the page detected (shown with the engine).
+    #[wasm_bindgen(js_name = setAdapter)]
+    pub fn set_adapter(&self, adapter: String) {
+        let mut s = self.state.borrow_mut();
+        if !matches!(s.backend, Backend::Gpu(_)) {
+            s.set_adapter(adapter);
+        }
+    }
+
+    /// The resolved config (the `infomorph train --config` schema) as JSON.
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> String {
+        self.state.borrow().config_json()
+    }
+
+    /// Where training stands, as JSON: step, epoch, accuracies, the atoms of every
+    /// shown neuron, term names, the epoch history, the confusion matrix, the engine,
+    /// its adapter and notices, …
+    #[wasm_bindgen(js_name = statsJson)]
+    pub fn stats_json(&self) -> String {
+        self.state.borrow().stats_json()
+    }
+
+    /// Feed-forward weights of every shown neuron (neurons × input dim, row-major):
+    /// the receptive fields.
+    #[wasm_bindgen(js_name = receptiveFields)]
+    pub fn receptive_fields(&self) -> Vec<f32> {
+        self.state.borrow().receptive_fields()
+    }
+
+    /// The binned joint pmf p(sources…, y) of one shown neuron on up to 1024 training
+    /// samples, as the JSON `decompose` takes: `{"shape":[k,…,2],"p":[…]}` (target last,
+    /// index 0 = output −1, 1 = output +1), plus `"sources"` with the source letters.
+    pub fn histogram(&self, neuron: usize) -> Result<String, JsError> {
+        self.state.borrow_mut().histogram(neuron)
+    }
+
+    /// For 2-D tasks: the class probabilities over a `res`×`res` grid covering the
+    /// data (rows from the top, x1 decreasing), `res·res·classes` values, preceded by
+    /// the bounds x0min, x0max, x1min, x1max. Empty for other tasks.
+    #[wasm_bindgen(js_name = decisionMap)]
+    pub fn decision_map(&self, res: usize) -> Vec<f32> {
+        self.state.borrow_mut().decision_map(res)
+    }
+
+    /// Up to `max` test samples of a 2-D task as (x0, x1, label) triples.
+    pub fn points(&self, max: usize) -> Vec<f32> {
+        self.state.borrow().points(max)
+    }
+
+    /// The run as JSON, in the format of `infomorph train --out` (config, metrics,
+    /// error, hidden and output layers with atoms and weights) plus the page's
+    /// activation parameters.
+    #[wasm_bindgen(js_name = exportJson)]
+    pub fn export_json(&self) -> String {
+        self.state.borrow().export_json()
+    }
+
+    /// Test hook: destroys the GPU device as a real loss would; the run continues on
+    /// the CPU engine and says so. Nothing on the CPU engine.
+    #[wasm_bindgen(js_name = simulateDeviceLoss)]
+    pub fn simulate_device_loss(&self) {
+        if let Backend::Gpu(g) = &mut self.state.borrow_mut().backend {
+            if let Some(e) = g.engine.as_mut() {
+                e.simulate_device_loss();
+            }
+        }
     }
 }

@@ -106,6 +106,7 @@ export async function start(engine, api, urls) {
   const adapter = await gpuPromise;
 
   let stats = null; // last parsed snapshot
+  const told = new Set(); // engine notices already shown
   let fields = null;
   let map = null;
   let playing = false;
@@ -128,9 +129,13 @@ export async function start(engine, api, urls) {
     const text = engineName === "webgpu" ? `WebGPU · ${stats.adapter}` : "CPU engine";
     $("engine-status").textContent = text;
     $("engine-badge").dataset.engine = engineName;
-    $("engine-badge").title = adapter
-      ? `WebGPU adapter found: ${adapter}. ${engineName === "webgpu" ? "Training runs on it." : "The WebGPU engine is not in this build yet, so the CPU engine (WebAssembly, in a worker) trains."}`
-      : "No WebGPU adapter in this browser: the CPU engine (WebAssembly, in a worker) trains.";
+    const why = [...(stats?.notices ?? [])].reverse().find((n) => n.startsWith("CPU engine") || n.includes("device lost"));
+    $("engine-badge").title =
+      engineName === "webgpu"
+        ? `Training runs on the WebGPU engine: ${stats.adapter}.`
+        : adapter
+          ? `WebGPU adapter found: ${adapter}. The CPU engine (WebAssembly, in a worker) trains${why ? ` — ${why}` : "."}`
+          : "No WebGPU adapter in this browser: the CPU engine (WebAssembly, in a worker) trains.";
     $("engine-rate").textContent = stats && playing ? (stats.steps_per_second > 0 ? `${Math.round(stats.steps_per_second)} steps/s` : "measuring…") : adapter && engineName !== "webgpu" ? "WebGPU detected" : "";
   }
   badge();
@@ -375,6 +380,7 @@ export async function start(engine, api, urls) {
           config: JSON.stringify(config),
           activation: JSON.stringify(state.activation),
           adapter: adapter ?? "",
+          engine: state.page.engine,
           data: dataFor(),
         }),
       )
@@ -408,6 +414,14 @@ export async function start(engine, api, urls) {
     if (m.type === "stats") {
       if (viewing) return;
       stats = JSON.parse(m.stats);
+      for (const n of stats.notices ?? []) {
+        // Why the CPU engine runs although WebGPU was found, and device losses: once each.
+        const tell = n.includes("device lost") || (adapter && n.startsWith("CPU engine:"));
+        if (tell && !told.has(n)) {
+          told.add(n);
+          alertBox(n, "info");
+        }
+      }
       fields = m.fields ?? fields;
       if (m.map) map = m.map;
       record();
@@ -1130,6 +1144,8 @@ export async function start(engine, api, urls) {
     return api.stats();
   };
   api.reset = () => reset();
+  // Test hook: simulates a GPU device loss (the run continues on the CPU engine).
+  api.loseDevice = () => worker.call("lose-device");
   api.stats = () => {
     const s = stats ?? {};
     return {
@@ -1138,6 +1154,7 @@ export async function start(engine, api, urls) {
       engine: s.engine === "webgpu" ? "webgpu" : "cpu",
       adapter: s.engine === "webgpu" ? s.adapter : null,
       webgpuAdapter: adapter,
+      notices: [...(s.notices ?? [])],
       stepsPerSecond: s.steps_per_second ?? 0,
       playing,
       finished: !!s.finished,

@@ -108,7 +108,7 @@ export const DEFAULTS = Object.freeze({
   sample_seed: 0,
 });
 export const ACTIVATION_DEFAULTS = Object.freeze({ k1: 0.9, k2: 2, c1: 0.1, c2: 0.1, w1: 2, w2: 2 });
-export const PAGE_KEYS = ["embed", "autoplay", "view", "speed"];
+export const PAGE_KEYS = ["embed", "autoplay", "view", "speed", "engine"];
 export const HIDE_KEYS = [
   "task", "upload", "model", "hidden", "batch", "bins", "epochs", "sparse", "lr", "activation",
   "seed", "goal", "play", "speed", "share", "export", "gatelab", "tabs", "footer",
@@ -123,7 +123,7 @@ export function defaultState() {
   return {
     config: { ...DEFAULTS },
     activation: { ...ACTIVATION_DEFAULTS },
-    page: { embed: false, autoplay: false, view: "network", speed: "fast", hide: new Set() },
+    page: { embed: false, autoplay: false, view: "network", speed: "fast", engine: "auto", hide: new Set() },
   };
 }
 
@@ -224,6 +224,9 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
       } else if (fromUrl && key === "speed") {
         if (!(value in SPEEDS)) throw new Error(`unknown speed '${value}' (slow, medium, fast)`);
         state.page.speed = value;
+      } else if (fromUrl && key === "engine") {
+        if (!["auto", "cpu", "gpu"].includes(value)) throw new Error(`unknown engine '${value}' (auto, cpu, gpu)`);
+        state.page.engine = value;
       } else if (fromUrl && key.endsWith("_hide")) {
         const name = key.slice(0, -5);
         if (!HIDE_KEYS.includes(name)) throw new Error(`unknown control '${name}' in ${key}`);
@@ -306,6 +309,7 @@ export function toHash(state) {
   if (p.autoplay) parts.push(["autoplay", "1"]);
   if (p.view !== "network") parts.push(["view", p.view]);
   if (p.speed !== "fast") parts.push(["speed", p.speed]);
+  if (p.engine !== "auto") parts.push(["engine", p.engine]);
   for (const h of p.hide) parts.push([`${h}_hide`, "1"]);
   return "#" + parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }

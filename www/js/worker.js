@@ -61,8 +61,9 @@ function schedule(delay = 0) {
   setTimeout(loop, delay);
 }
 
-// Awaiting tick() costs nothing while the CPU engine's tick is synchronous, and lets
-// a GPU backend return a Promise (its readback is asynchronous) without changes here.
+// tick() returns a Promise: on the WebGPU engine it awaits the metrics readback of the
+// steps it queued. Other messages (stats, goal, histogram, …) are served meanwhile;
+// they read the session's CPU copy of the network.
 let running = false;
 async function loop() {
   scheduled = false;
@@ -139,6 +140,14 @@ async function create(m) {
   }
   if (m.activation) s.setActivation(m.activation);
   if (m.adapter) s.setAdapter(m.adapter);
+  // The WebGPU engine when the browser has an adapter and the model runs there
+  // ("auto"), else the CPU engine; the reason is in the stats' notices.
+  try {
+    await s.useGpu(m.engine ?? "auto");
+  } catch (error) {
+    s.free();
+    throw error;
+  }
   session = s;
   credit = 0;
   lastTime = performance.now();
@@ -211,6 +220,11 @@ onmessage = async (event) => {
         break;
       case "stats":
         reply(m.id, session ? session.statsJson() : null);
+        break;
+      case "lose-device":
+        // Test hook: a simulated GPU device loss (the run continues on the CPU engine).
+        session?.simulateDeviceLoss();
+        reply(m.id, true);
         break;
       default:
         throw new Error(`unknown message ${m.type}`);

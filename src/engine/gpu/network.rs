@@ -1152,6 +1152,16 @@ impl GpuNetwork {
         Ok(out)
     }
 
+    /// Replaces the hidden layer's γ (term order) for the steps submitted after this;
+    /// snapshots (`to_network`) carry the new goal.
+    pub fn set_goal(&mut self, gamma: &[f64]) -> Result<(), String> {
+        for (_, pid, _) in &self.hidden.pids {
+            pid.set_goal(&self.ctx.queue, gamma)?;
+        }
+        self.config.gamma = Some(gamma.to_vec());
+        Ok(())
+    }
+
     /// Queues `n` steps (e.g. several per animation frame).
     pub fn queue_steps(&mut self, n: usize) -> Result<(), String> {
         for _ in 0..n {
