@@ -135,11 +135,9 @@ pub fn sample(theta: &Array2<f32>, key: u32, offset: u32, low: f32) -> Array2<f3
             let row_key = counter_row_key(key, offset + b as u32);
             let th = &th[b * neurons..(b + 1) * neurons];
             for (n, (y, &t)) in row.iter_mut().zip(th).enumerate() {
-                *y = if counter_uniform_in_row(row_key, n as u32) < t {
-                    1.0
-                } else {
-                    low
-                };
+                // Branch-free so that it vectorises: exactly 1 or `low`.
+                let fire = (counter_uniform_in_row(row_key, n as u32) < t) as u32 as f32;
+                *y = low + (1.0 - low) * fire;
             }
         }
     });
@@ -524,23 +522,25 @@ impl Layer {
         par::for_rows(&mut d_a, neurons, |first, chunk| {
             // ∂G/∂θ is neuron-major: read it in tiles (see `bin_and_theta`).
             let rows = chunk.len() / neurons;
-            let mut tile = [0.0f64; BLOCK * TILE];
+            let mut tile = [0.0f32; BLOCK * TILE];
             for r0 in (0..rows).step_by(TILE) {
                 let tr = TILE.min(rows - r0);
                 for n0 in (0..neurons).step_by(BLOCK) {
                     let nb = BLOCK.min(neurons - n0);
                     for j in 0..nb {
                         let at = (n0 + j) * batch + first + r0;
-                        tile[j * TILE..j * TILE + tr].copy_from_slice(&dtheta[at..at + tr]);
+                        for (t, &g) in dtheta[at..at + tr].iter().enumerate() {
+                            tile[t * BLOCK + j] = g as f32;
+                        }
                     }
                     for t in 0..tr {
                         let b = first + r0 + t;
                         let th = &theta[b * neurons + n0..b * neurons + n0 + nb];
+                        let g = &tile[t * BLOCK..t * BLOCK + nb];
                         let out = &mut chunk[(r0 + t) * neurons + n0..(r0 + t) * neurons + n0 + nb];
-                        for (j, (d, &th)) in out.iter_mut().zip(th).enumerate() {
-                            if th > THETA_EPS && th < 1.0 - THETA_EPS {
-                                *d = -(tile[j * TILE + t] as f32) * th * (1.0 - th);
-                            }
+                        for ((d, &th), &g) in out.iter_mut().zip(th).zip(g) {
+                            let inside = th > THETA_EPS && th < 1.0 - THETA_EPS;
+                            *d = if inside { -g * th * (1.0 - th) } else { 0.0 };
                         }
                     }
                 }
@@ -588,16 +588,17 @@ impl Layer {
                     let l = &src[2][lo..hi];
                     let (dr, rest) = d.split_at_mut(1);
                     let (dc, dl) = rest.split_at_mut(1);
-                    for i in 0..g.len() {
-                        let (rv, cv, lv, g) = (r[i], c[i], l[i], g[i]);
+                    let outs = dr[0].iter_mut().zip(dc[0].iter_mut()).zip(dl[0].iter_mut());
+                    for (((dr, dc), dl), (((&rv, &cv), &lv), &g)) in
+                        outs.zip(r.iter().zip(c).zip(l).zip(g))
+                    {
                         let s1 = sigmoid(w1 * rv * cv);
                         let s2 = sigmoid(w2 * rv * lv);
                         let d1 = c1 * s1 * (1.0 - s1) * w1;
                         let d2 = c2 * s2 * (1.0 - s2) * w2;
-                        dr[0][i] =
-                            g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
-                        dc[0][i] = g * rv * d1 * rv;
-                        dl[0][i] = g * rv * d2 * rv;
+                        *dr = g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
+                        *dc = g * rv * d1 * rv;
+                        *dl = g * rv * d2 * rv;
                     }
                 }
             }
