@@ -6,6 +6,7 @@
 /// Runs `f` compiled for AVX2 + FMA when the CPU has them (the loops it inlines then use
 /// 8-wide vectors and integer multiplies, which baseline x86-64 lacks), else as is.
 /// Results are the same either way: Rust never contracts a·b + c into an FMA.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 #[inline(always)]
 pub fn simd<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
