@@ -487,10 +487,7 @@ export async function start(engine, api, urls) {
     const gamma = stats.gamma;
     heatGeom = D.heatmap(ctx("heat"), stats.atoms, labels, { selected, gamma });
     if (!heatGeom) D.placeholder(ctx("heat"), "press play or step: atoms appear after the first step");
-    latticeHits = D.lattice(ctx("lattice"), stats.names, stats.mean_atoms.length ? stats.mean_atoms : stats.names.map(() => 0), letters, {
-      gamma,
-      title: `mean over ${stats.atoms.length} ${stats.layer} neurons`,
-    });
+    drawLattice();
     drawTrace(labels);
     drawFields();
     drawCurves();
@@ -499,12 +496,45 @@ export async function start(engine, api, urls) {
   }
 
   let latticeHits = [];
+  // 3 sources: nested regions (default) or the Hasse diagram; a header button toggles.
+  let latticeMode = "regions";
+  const latticeToggle = document.createElement("button");
+  latticeToggle.type = "button";
+  latticeToggle.className = "mode";
+  latticeToggle.hidden = true;
+  latticeToggle.addEventListener("click", () => {
+    latticeMode = latticeMode === "regions" ? "hasse" : "regions";
+    drawLattice();
+  });
+  $("card-lattice").querySelector("header button.png").before(latticeToggle);
+
+  function drawLattice() {
+    if (!stats) return;
+    const three = stats.names.length === 19;
+    latticeToggle.hidden = !three;
+    latticeToggle.textContent = latticeMode === "regions" ? "show Hasse" : "show regions";
+    latticeToggle.title = latticeMode === "regions" ? "Show the Hasse diagram of the lattice instead" : "Show the nested-regions figure instead";
+    latticeToggle.setAttribute("aria-pressed", String(latticeMode === "hasse"));
+    latticeHits = D.lattice(ctx("lattice"), stats.names, stats.mean_atoms.length ? stats.mean_atoms : stats.names.map(() => 0), stats.sources, {
+      gamma: stats.gamma,
+      title: `mean over ${stats.atoms.length} ${stats.layer} neurons`,
+      mode: latticeMode,
+    });
+  }
+
   $("lattice").addEventListener("mousemove", (e) => {
     const r = $("lattice").getBoundingClientRect();
     const sx = $("lattice").width / r.width;
     const x = (e.clientX - r.left) * sx;
     const y = (e.clientY - r.top) * sx;
-    const hit = latticeHits?.find((h) => Math.abs(h.x - x) < h.r && Math.abs(h.y - y) < 16);
+    // The nearest of the hit regions that contain the pointer.
+    let hit = null;
+    let best = Infinity;
+    for (const h of latticeHits ?? []) {
+      if (Math.abs(h.x - x) >= h.r || Math.abs(h.y - y) >= 16) continue;
+      const dist = (h.x - x) ** 2 + (h.y - y) ** 2;
+      if (dist < best) [hit, best] = [h, dist];
+    }
     const names = stats?.names ?? [];
     $("lattice").title = hit ? explain(names[hit.index], termLetters(), sourceWords(state.config.model, isImageTask())) : "";
   });

@@ -229,12 +229,19 @@ export function hasse(names) {
   return { level, edges, count: n };
 }
 
+/** Canvas height the lattice view uses for `names` (3 sources need more room). */
+export const latticeHeight = (names) => (names.length === 19 ? 440 : 300);
+
 /**
  * Draws the lattice for `names` (5 or 19 terms) coloured by `values`; terms with a
  * non-zero goal weight are outlined. 2 sources: the nested-regions figure; 3: the
- * Hasse diagram. Returns hit regions [{x, y, r, index}] for hover.
+ * nested-regions figure (mode "regions", default) or the Hasse diagram (mode
+ * "hasse"). Sets the canvas height (latticeHeight). Returns hit regions
+ * [{x, y, r, index}] for hover (the regions figure adds a dense grid of small ones).
  */
-export function lattice(ctx, names, values, letters, { gamma = null, title = "" } = {}) {
+export function lattice(ctx, names, values, letters, { gamma = null, title = "", mode = "regions" } = {}) {
+  const wantH = latticeHeight(names);
+  if (ctx.canvas.height !== wantH) ctx.canvas.height = wantH;
   clear(ctx);
   const W = ctx.canvas.width;
   const H = ctx.canvas.height;
@@ -290,6 +297,8 @@ export function lattice(ctx, names, values, letters, { gamma = null, title = "" 
       }
     }
     text(ctx, `H(T) box · I(T;${L[0]},${L[1]}) ellipse · circles: I(T;${L[0]}), I(T;${L[1]})`, W / 2, H - 8, { size: 10, color: MUTED, align: "center" });
+  } else if (names.length === 19 && mode !== "hasse") {
+    regions3(ctx, names, values, letters, gamma, scale, hits);
   } else {
     const { level, edges, count } = hasse(names);
     const levels = Math.max(...level) + 1;
@@ -350,4 +359,203 @@ export function lattice(ctx, names, values, letters, { gamma = null, title = "" 
   }
   legend(ctx, W - 170, 4, 150, scale);
   return hits;
+}
+
+/** "rgb(r,g,b)" or "#rrggbb" → [r, g, b]. */
+function rgbOf(css) {
+  const m = css.match(/^rgb\((\d+),(\d+),(\d+)\)$/);
+  if (m) return [+m[1], +m[2], +m[3]];
+  const h = css.replace("#", "");
+  return [0, 2, 4].map((k) => parseInt(h.slice(k, k + 2), 16));
+}
+
+/**
+ * The three-source PID as nested regions (Williams & Beer style): the H(T) box
+ * (remainder: H_res) ⊃ the joint I(T; S1,S2,S3) ellipse ⊃ three overlapping
+ * circles I(T; Si). Inside the circles: {1}{2}{3} in the triple overlap, {i}{j} in
+ * the pairwise-only overlaps, {i}{jk} in the inner part of circle i's own region
+ * (towards the other two) and {i} in its outer part. Between the circles and the
+ * joint ellipse, from the inside out: a band {12}{13}{23}; a ring of six sectors,
+ * {ij}{ik} facing source i and {ij} between sources i and j; an outer band {123}.
+ * Region geometry is defined per pixel (class map), so fills, outlines and hover
+ * all agree. Atoms are found by name, so the term order does not matter here.
+ */
+function regions3(ctx, names, values, letters, gamma, scale, hits) {
+  const W = ctx.canvas.width;
+  const H = ctx.canvas.height;
+  const bx = 8;
+  const by = 28;
+  const bw = W - 2 * bx;
+  const bh = H - by - 22;
+  // Unit-space geometry (one unit ≈ one pixel vertically), stretched horizontally.
+  const ay = Math.min(1, (bh - 8) / (2 * 186));
+  const ax = Math.min(1.35, (bw - 40) / (2 * 186));
+  const cx = W / 2;
+  const cy = by + bh / 2 + 2;
+  const r = 62; // circles I(T; Si)
+  const d = 42; // centre of circle i from the middle
+  const rho = 72; // splits circle i's own region into {i}{jk} (inside) and {i}
+  const R1 = 116; // band {12}{13}{23} ends
+  const R2 = 160; // ring of six sectors ends
+  const R4 = 186; // joint region I(T; S1,S2,S3)
+  const deg = Math.PI / 180;
+  const theta = [-150 * deg, -30 * deg, 90 * deg]; // sources 1 (upper left), 2 (upper right), 3 (bottom)
+  const centres = theta.map((t) => [d * Math.cos(t), d * Math.sin(t)]);
+  const pairName = (i, j) => `{${Math.min(i, j) + 1}${Math.max(i, j) + 1}}`;
+  const idx = (name) => names.indexOf(name);
+  // Angular distance in [0, π].
+  const angDist = (a, b) => Math.abs(((a - b + 3 * Math.PI) % (2 * Math.PI)) - Math.PI);
+  /** Region (index into names) of the unit-space point (u, v); -1 outside the box. */
+  const classify = (u, v) => {
+    const inside = [0, 1, 2].filter((i) => (u - centres[i][0]) ** 2 + (v - centres[i][1]) ** 2 < r * r);
+    const R = Math.hypot(u, v);
+    if (inside.length === 3) return idx("{1}{2}{3}");
+    if (inside.length === 2) return idx(`{${inside[0] + 1}}{${inside[1] + 1}}`);
+    if (inside.length === 1) {
+      const i = inside[0];
+      const [j, k] = [0, 1, 2].filter((x) => x !== i);
+      return idx(R < rho ? `{${i + 1}}{${j + 1}${k + 1}}` : `{${i + 1}}`);
+    }
+    if (R >= R4) return idx("H_res");
+    if (R < R1) return idx("{12}{13}{23}");
+    if (R < R2) {
+      const a = Math.atan2(v, u);
+      for (let i = 0; i < 3; i++) {
+        if (angDist(a, theta[i]) <= 30 * deg) {
+          const [j, k] = [0, 1, 2].filter((x) => x !== i);
+          return idx(pairName(i, j) + pairName(i, k));
+        }
+      }
+      // Between sources i and j: opposite the third one.
+      let far = 0;
+      for (let k = 1; k < 3; k++) if (angDist(a, theta[k]) > angDist(a, theta[far])) far = k;
+      const [i, j] = [0, 1, 2].filter((x) => x !== far);
+      return idx(pairName(i, j));
+    }
+    return idx("{123}");
+  };
+  // Class map and fills.
+  const cls = new Int16Array(W * H).fill(-2);
+  const colours = values.map((v) => rgbOf(diverging(v, scale)));
+  const grey = rgbOf("#c8ccd4");
+  const img = ctx.getImageData(0, 0, W, H);
+  const px = img.data;
+  for (let y = by; y < by + bh; y++) {
+    for (let x = bx; x < bx + bw; x++) {
+      const c = classify((x + 0.5 - cx) / ax, (y + 0.5 - cy) / ay);
+      cls[y * W + x] = c;
+      const [R, G, B] = c >= 0 ? colours[c] : grey;
+      const o = 4 * (y * W + x);
+      px[o] = R;
+      px[o + 1] = G;
+      px[o + 2] = B;
+      px[o + 3] = 255;
+    }
+  }
+  // Region boundaries (thin grey), then goal terms' boundaries (thick, coloured).
+  const boundary = (x, y) => {
+    const c = cls[y * W + x];
+    return (x + 1 < W && cls[y * W + x + 1] !== c) || (y + 1 < H && cls[(y + 1) * W + x] !== c);
+  };
+  const paint = (o, [R, G, B]) => {
+    px[o] = R;
+    px[o + 1] = G;
+    px[o + 2] = B;
+    px[o + 3] = 255;
+  };
+  const edge = rgbOf("#8a93a3");
+  for (let y = by; y < by + bh; y++) for (let x = bx; x < bx + bw; x++) if (boundary(x, y)) paint(4 * (y * W + x), edge);
+  if (gamma) {
+    const pos = rgbOf("#0b6e4f");
+    const neg = rgbOf("#8b1e3f");
+    for (let y = by; y < by + bh; y++) {
+      for (let x = bx; x < bx + bw; x++) {
+        const c = cls[y * W + x];
+        if (c < 0 || !gamma[c]) continue;
+        // Inner 3-px rim of each goal region.
+        let rim = false;
+        for (let dy = -3; dy <= 3 && !rim; dy++) {
+          for (let dx = -3; dx <= 3 && !rim; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (Math.abs(dx) + Math.abs(dy) > 3 || yy < by || yy >= by + bh || xx < bx || xx >= bx + bw) continue;
+            if (cls[yy * W + xx] !== c) rim = true;
+          }
+        }
+        if (rim) paint(4 * (y * W + x), gamma[c] > 0 ? pos : neg);
+      }
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  // Crisp outlines of the information quantities: H(T) box, joint ellipse, circles.
+  ctx.strokeStyle = MUTED;
+  ctx.lineWidth = 1;
+  ctx.strokeRect(bx + 0.5, by + 0.5, bw - 1, bh - 1);
+  ctx.strokeStyle = INK;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.ellipse(cx, cy, R4 * ax, R4 * ay, 0, 0, 2 * Math.PI);
+  ctx.stroke();
+  for (const [u, v] of centres) {
+    ctx.beginPath();
+    ctx.ellipse(cx + u * ax, cy + v * ay, r * ax, r * ay, 0, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+  ctx.lineWidth = 1;
+  // Labels: [unit-space position, name, two lines?].
+  const at = (R, a) => [R * Math.cos(a), R * Math.sin(a)];
+  const opposite = theta.map((t) => t + Math.PI);
+  const spots = [["{1}{2}{3}", [0, 0], true]];
+  for (let i = 0; i < 3; i++) {
+    const [j, k] = [0, 1, 2].filter((x) => x !== i);
+    spots.push([`{${j + 1}}{${k + 1}}`, at(45, opposite[i]), true]);
+    spots.push([`{${i + 1}}{${j + 1}${k + 1}}`, at(49, theta[i]), true]);
+    spots.push([`{${i + 1}}`, at(89, theta[i]), true]);
+    spots.push([pairName(i, j) + pairName(i, k), at(138, theta[i]), true]);
+    spots.push([pairName(j, k), at(138, opposite[i]), true]);
+  }
+  spots.push(["{12}{13}{23}", at(95, opposite[2]), true]);
+  spots.push(["{123}", at(173, 90 * deg), false]);
+  const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : "–");
+  // White text on strongly saturated fills.
+  const ink = (v) => (Number.isFinite(v) && Math.abs(v) / (scale || 1) > 0.65 ? "#fff" : INK);
+  for (const [name, [u, v], two] of spots) {
+    const i = idx(name);
+    if (i < 0) continue;
+    const x = cx + u * ax;
+    const y = cy + v * ay;
+    const label = displayName(name, letters);
+    const bold = !!(gamma && gamma[i]);
+    const color = ink(values[i]);
+    if (two) {
+      text(ctx, label, x, y - 1, { size: 10, align: "center", bold, color });
+      text(ctx, fmt(values[i]), x, y + 10, { size: 9, align: "center", color });
+    } else {
+      text(ctx, `${label}  ${fmt(values[i])}`, x, y + 4, { size: 10, align: "center", bold, color });
+    }
+    ctx.font = `${bold ? "600 " : ""}10px system-ui, sans-serif`;
+    hits.push({ x, y, r: Math.max(14, ctx.measureText(label).width / 2 + 2), index: i });
+  }
+  const hres = idx("H_res");
+  if (hres >= 0) {
+    const bold = !!(gamma && gamma[hres]);
+    const color = ink(values[hres]);
+    text(ctx, "H_res", bx + 30, by + 17, { size: 10, align: "center", bold, color });
+    text(ctx, fmt(values[hres]), bx + 30, by + 29, { size: 9, align: "center", color });
+    hits.push({ x: bx + 30, y: by + 20, r: 26, index: hres });
+  }
+  // A dense grid of small hit regions, so hovering anywhere in a region finds it
+  // (the page picks the nearest hit).
+  for (let y = by + 3; y < by + bh; y += 6) {
+    for (let x = bx + 3; x < bx + bw; x += 6) {
+      const c = cls[y * W + x];
+      if (c >= 0) hits.push({ x, y, r: 4, index: c });
+    }
+  }
+  const L = letters.slice(0, 3).map((l, i) => l ?? String(i + 1)).join(",");
+  text(ctx, `H(T) box · I(T;${L}) ellipse · circles: I(T;Sᵢ) · outside them: synergies`, W / 2, H - 7, {
+    size: 10,
+    color: MUTED,
+    align: "center",
+  });
 }
