@@ -48,6 +48,17 @@ pub enum SourceKind {
     Lateral,
 }
 
+impl SourceKind {
+    /// The letter the paper's term names use for this input class.
+    pub fn letter(self) -> &'static str {
+        match self {
+            SourceKind::Feedforward => "F",
+            SourceKind::Context => "C",
+            SourceKind::Lateral => "L",
+        }
+    }
+}
+
 /// How a source's weights are set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wiring {

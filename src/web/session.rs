@@ -527,11 +527,7 @@ impl State {
         let source_names: Vec<&str> = layer
             .sources
             .iter()
-            .map(|s| match s.config.kind {
-                layer::SourceKind::Feedforward => "F",
-                layer::SourceKind::Context => "C",
-                layer::SourceKind::Lateral => "L",
-            })
+            .map(|s| s.config.kind.letter())
             .collect();
         let task = &self.task;
         json!({
@@ -663,11 +659,7 @@ impl State {
         let letters: Vec<&str> = layer
             .sources
             .iter()
-            .map(|s| match s.config.kind {
-                layer::SourceKind::Feedforward => "F",
-                layer::SourceKind::Context => "C",
-                layer::SourceKind::Lateral => "L",
-            })
+            .map(|s| s.config.kind.letter())
             .collect();
         Ok(json!({"shape": shape, "p": p, "sources": letters}).to_string())
     }
