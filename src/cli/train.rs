@@ -395,6 +395,8 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
     for _ in 0..3 {
         net.train_batch(xv, &y);
     }
+    let profiling = std::env::var_os("INFOMORPH_PROFILE").is_some();
+    crate::network::profile::enable(profiling);
     let mut times: Vec<f64> = (0..args.steps.max(1))
         .map(|_| {
             let start = std::time::Instant::now();
@@ -402,6 +404,20 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
             start.elapsed().as_secs_f64() * 1e3
         })
         .collect();
+    if profiling {
+        crate::network::profile::enable(false);
+        let steps = times.len() as f64;
+        let total: f64 = times.iter().sum::<f64>() / steps;
+        for (name, ms, calls) in crate::network::profile::take() {
+            let per = ms / steps;
+            eprintln!(
+                "profile {name:>20} {per:9.3} ms per step ({:4.1} %, {:.0} calls)",
+                100.0 * per / total,
+                calls as f64 / steps
+            );
+        }
+        eprintln!("profile {:>20} {total:9.3} ms per step", "total (mean)");
+    }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     let min = times[0];

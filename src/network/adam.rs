@@ -54,23 +54,47 @@ impl Adam {
         let root_correction = (1.0 - self.beta2.powi(self.steps)).sqrt() as f32;
         let (wd, eps) = (self.weight_decay as f32, self.eps as f32);
         let (m, v) = (&mut self.m, &mut self.v);
+        let h = Hyper {
+            b1,
+            b2,
+            wd,
+            eps,
+            step_size,
+            root_correction,
+        };
         super::par::for_rows_many(&mut [params, m, v], 1, |first, c| {
-            let grads = &grads[first..first + c[0].len()];
-            let (p, rest) = c.split_at_mut(1);
-            let (m, v) = rest.split_at_mut(1);
-            for (((p, &g), m), v) in p[0]
-                .iter_mut()
-                .zip(grads)
-                .zip(m[0].iter_mut())
-                .zip(v[0].iter_mut())
-            {
-                let g = g + wd * *p;
-                *m = b1 * *m + (1.0 - b1) * g;
-                *v = b2 * *v + (1.0 - b2) * g * g;
-                *p -= step_size * *m / (v.sqrt() / root_correction + eps);
-            }
+            adam_rows(&h, &grads[first..first + c[0].len()], c)
         });
     }
+}
+
+/// The scalars of one Adam step.
+struct Hyper {
+    b1: f32,
+    b2: f32,
+    wd: f32,
+    eps: f32,
+    step_size: f32,
+    root_correction: f32,
+}
+
+super::par::simd_kernel! {
+/// Updates a run of parameters (`c` = params, m, v) from their gradients.
+fn adam_rows(h: &Hyper, grads: &[f32], c: &mut [&mut [f32]]) {
+    let (p, rest) = c.split_at_mut(1);
+    let (m, v) = rest.split_at_mut(1);
+    for (((p, &g), m), v) in p[0]
+        .iter_mut()
+        .zip(grads)
+        .zip(m[0].iter_mut())
+        .zip(v[0].iter_mut())
+    {
+        let g = g + h.wd * *p;
+        *m = h.b1 * *m + (1.0 - h.b1) * g;
+        *v = h.b2 * *v + (1.0 - h.b2) * g * g;
+        *p -= h.step_size * *m / (v.sqrt() / h.root_correction + h.eps);
+    }
+}
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! I^sx goal of every neuron, the local gradient through θ, and Adam.
 
 use super::adam::Adam;
-use super::par;
+use super::{par, profile};
 use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
 use crate::rng::{counter_row_key, counter_uniform_in_row, Stream};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -137,22 +137,245 @@ const TILE: usize = 64;
 /// the backprop baseline), from the counter-based generator under a step's `key`.
 /// `offset` is the batch's first sample index, so draws do not depend on batching.
 pub fn sample(theta: &Array2<f32>, key: u32, offset: u32, low: f32) -> Array2<f32> {
+    profile::stage("sample", || sample_now(theta, key, offset, low))
+}
+
+fn sample_now(theta: &Array2<f32>, key: u32, offset: u32, low: f32) -> Array2<f32> {
     let (batch, neurons) = theta.dim();
     let th = theta.as_slice().expect("standard layout");
     let mut out = vec![0.0f32; batch * neurons];
     par::for_rows(&mut out, neurons, |first, chunk| {
-        for (r, row) in chunk.chunks_exact_mut(neurons).enumerate() {
-            let b = first + r;
-            let row_key = counter_row_key(key, offset + b as u32);
-            let th = &th[b * neurons..(b + 1) * neurons];
-            for (n, (y, &t)) in row.iter_mut().zip(th).enumerate() {
-                // Branch-free so that it vectorises: exactly 1 or `low`.
-                let fire = (counter_uniform_in_row(row_key, n as u32) < t) as u32 as f32;
-                *y = low + (1.0 - low) * fire;
-            }
-        }
+        sample_rows(first, chunk, th, neurons, (key, offset), low)
     });
     Array2::from_shape_vec((batch, neurons), out).expect("batch × neurons")
+}
+
+par::simd_kernel! {
+fn sample_rows(
+    first: usize,
+    chunk: &mut [f32],
+    th: &[f32],
+    neurons: usize,
+    key: (u32, u32),
+    low: f32,
+) {
+    for (r, row) in chunk.chunks_exact_mut(neurons).enumerate() {
+        let b = first + r;
+        let row_key = counter_row_key(key.0, key.1 + b as u32);
+        let th = &th[b * neurons..(b + 1) * neurons];
+        for (n, (y, &t)) in row.iter_mut().zip(th).enumerate() {
+            // Branch-free so that it vectorises: exactly 1 or `low`.
+            let fire = (counter_uniform_in_row(row_key, n as u32) < t) as u32 as f32;
+            *y = low + (1.0 - low) * fire;
+        }
+    }
+}
+}
+
+par::simd_kernel! {
+fn add_bias_rows(chunk: &mut [f32], bias: &[f32]) {
+    for row in chunk.chunks_exact_mut(bias.len()) {
+        row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+    }
+}
+}
+
+par::simd_kernel! {
+/// A and θ for the rows of `out` (activation, θ), starting at element `lo`.
+fn activate_rows(activation: Activation, src: &[&[f32]], lo: usize, out: &mut [&mut [f32]]) {
+    let hi = lo + out[0].len();
+    let (r, c) = (&src[0][lo..hi], &src[1][lo..hi]);
+    match activation {
+        Activation::Graetz { k1, k2 } => {
+            for ((a, &r), &c) in out[0].iter_mut().zip(r).zip(c) {
+                *a = r * (k1 + (1.0 - k1) * 2.0 * sigmoid(k2 * r * c));
+            }
+        }
+        Activation::Trivariate { c1, c2, w1, w2 } => {
+            let l = &src[2][lo..hi];
+            for (((a, &r), &c), &l) in out[0].iter_mut().zip(r).zip(c).zip(l) {
+                *a = r * ((1.0 - c1 - c2) + c1 * sigmoid(w1 * r * c) + c2 * sigmoid(w2 * r * l));
+            }
+        }
+    }
+    let (a, t) = out.split_at_mut(1);
+    for (t, &a) in t[0].iter_mut().zip(a[0].iter()) {
+        *t = sigmoid(a).clamp(THETA_EPS, 1.0 - THETA_EPS);
+    }
+}
+}
+
+/// What [`bin_theta_rows`] needs to know about a layer and batch.
+struct BinShape {
+    batch: usize,
+    neurons: usize,
+    k: usize,
+    binning: Binning,
+}
+
+par::simd_kernel! {
+/// Bins and θ (as f64) of the neurons from `first` on, neuron-major. Neuron-major rows
+/// are `batch` apart, often a power of two of bytes: writing them sample by sample hits
+/// one cache set, so blocks of neurons × samples are built in local tiles and written
+/// out as contiguous runs.
+fn bin_theta_rows(
+    shape: &BinShape,
+    src: &[&[f32]],
+    theta: &[f32],
+    first: usize,
+    bins: &mut [Digits],
+    theta64: &mut [f64],
+) {
+    let BinShape {
+        batch,
+        neurons,
+        k,
+        binning,
+    } = *shape;
+    let count = bins.len() / batch;
+    let top = (k - 1) as f32;
+    let (lo, hi) = match binning {
+        Binning::Fixed { lo, hi } => (lo, hi),
+        Binning::MaxAbs => (-1.0, 1.0),
+    };
+    let per_unit = k as f32 / (hi - lo);
+    // Bin indices per source, sample-major inside the tile so that a row of BLOCK
+    // neurons is computed as one vector.
+    let mut tile_bins = [[0u16; BLOCK * TILE]; 3];
+    let mut tile_theta = [0.0f64; BLOCK * TILE];
+    for j0 in (0..count).step_by(BLOCK) {
+        let nb = BLOCK.min(count - j0);
+        let n0 = first + j0;
+        let mut scale = [[1.0f32; BLOCK]; 3];
+        if binning == Binning::MaxAbs {
+            for (agg, scale) in src.iter().zip(scale.iter_mut()) {
+                let mut m = [0.0f32; BLOCK];
+                for b in 0..batch {
+                    let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
+                    for (m, v) in m.iter_mut().zip(row) {
+                        *m = m.max(v.abs());
+                    }
+                }
+                for (s, &m) in scale.iter_mut().zip(&m) {
+                    *s = if m > 0.0 { 1.0 / m } else { 0.0 };
+                }
+            }
+        }
+        for b0 in (0..batch).step_by(TILE) {
+            let tb = TILE.min(batch - b0);
+            for ((agg, scale), tile) in src.iter().zip(&scale).zip(tile_bins.iter_mut()) {
+                for t in 0..tb {
+                    let b = b0 + t;
+                    let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
+                    let out = &mut tile[t * BLOCK..t * BLOCK + nb];
+                    for ((o, &v), &scale) in out.iter_mut().zip(row).zip(scale) {
+                        // Truncation is the floor here: negatives go to bin 0, as does
+                        // NaN (`max` returns the other operand).
+                        let x = ((v * scale - lo) * per_unit).max(0.0).min(top);
+                        // SAFETY: x is finite and in [0, k − 1] ⊂ i32's range.
+                        *o = unsafe { x.to_int_unchecked::<i32>() } as u16;
+                    }
+                }
+            }
+            for t in 0..tb {
+                let b = b0 + t;
+                let row = &theta[b * neurons + n0..b * neurons + n0 + nb];
+                for (j, &th) in row.iter().enumerate() {
+                    tile_theta[j * TILE + t] = th as f64;
+                }
+            }
+            for j in 0..nb {
+                let at = (j0 + j) * batch + b0;
+                for (t, d) in bins[at..at + tb].iter_mut().enumerate() {
+                    let i = t * BLOCK + j;
+                    *d = [tile_bins[0][i], tile_bins[1][i], tile_bins[2][i], 0];
+                }
+                theta64[at..at + tb].copy_from_slice(&tile_theta[j * TILE..j * TILE + tb]);
+            }
+        }
+    }
+}
+}
+
+par::simd_kernel! {
+/// dLoss/dA = −∂G/∂θ · θ(1 − θ) for the rows of `chunk` from `first` on (none where θ
+/// is clamped). ∂G/∂θ is neuron-major: it is read in tiles (see [`bin_theta_rows`]).
+fn loss_gradient_rows(
+    theta: &[f32],
+    dtheta: &[f64],
+    (batch, neurons): (usize, usize),
+    first: usize,
+    chunk: &mut [f32],
+) {
+    let rows = chunk.len() / neurons;
+    let mut tile = [0.0f32; BLOCK * TILE];
+    for r0 in (0..rows).step_by(TILE) {
+        let tr = TILE.min(rows - r0);
+        for n0 in (0..neurons).step_by(BLOCK) {
+            let nb = BLOCK.min(neurons - n0);
+            for j in 0..nb {
+                let at = (n0 + j) * batch + first + r0;
+                for (t, &g) in dtheta[at..at + tr].iter().enumerate() {
+                    tile[t * BLOCK + j] = g as f32;
+                }
+            }
+            for t in 0..tr {
+                let b = first + r0 + t;
+                let th = &theta[b * neurons + n0..b * neurons + n0 + nb];
+                let g = &tile[t * BLOCK..t * BLOCK + nb];
+                let out = &mut chunk[(r0 + t) * neurons + n0..(r0 + t) * neurons + n0 + nb];
+                for ((d, &th), &g) in out.iter_mut().zip(th).zip(g) {
+                    let inside = th > THETA_EPS && th < 1.0 - THETA_EPS;
+                    *d = if inside { -g * th * (1.0 - th) } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+}
+
+par::simd_kernel! {
+/// dLoss/d(aggregate) per source (the rows of `d`) from dLoss/dA `g_all`, from
+/// element `lo` on.
+fn activation_gradient_rows(
+    activation: Activation,
+    src: &[&[f32]],
+    g_all: &[f32],
+    lo: usize,
+    d: &mut [&mut [f32]],
+) {
+    let hi = lo + d[0].len();
+    let (r, c, g) = (&src[0][lo..hi], &src[1][lo..hi], &g_all[lo..hi]);
+    match activation {
+        Activation::Graetz { k1, k2 } => {
+            let (dr, dc) = d.split_at_mut(1);
+            for ((((dr, dc), &r), &c), &g) in
+                dr[0].iter_mut().zip(dc[0].iter_mut()).zip(r).zip(c).zip(g)
+            {
+                let s = sigmoid(k2 * r * c);
+                let ds = 2.0 * (1.0 - k1) * s * (1.0 - s) * k2;
+                *dr = g * (k1 + (1.0 - k1) * 2.0 * s + r * ds * c);
+                *dc = g * r * ds * r;
+            }
+        }
+        Activation::Trivariate { c1, c2, w1, w2 } => {
+            let l = &src[2][lo..hi];
+            let (dr, rest) = d.split_at_mut(1);
+            let (dc, dl) = rest.split_at_mut(1);
+            let outs = dr[0].iter_mut().zip(dc[0].iter_mut()).zip(dl[0].iter_mut());
+            for (((dr, dc), dl), (((&rv, &cv), &lv), &g)) in outs.zip(r.iter().zip(c).zip(l).zip(g))
+            {
+                let s1 = sigmoid(w1 * rv * cv);
+                let s2 = sigmoid(w2 * rv * lv);
+                let d1 = c1 * s1 * (1.0 - s1) * w1;
+                let d2 = c2 * s2 * (1.0 - s2) * w2;
+                *dr = g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
+                *dc = g * rv * d1 * rv;
+                *dl = g * rv * d2 * rv;
+            }
+        }
+    }
+}
 }
 
 /// σ(x) = 1 / (1 + e^(−x)), with an exp that compilers vectorise (libm's is a call per
@@ -167,7 +390,8 @@ fn sigmoid(x: f32) -> f32 {
 fn exp(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0; // 1.5·2^23: adding it rounds to an integer
     let t = x.clamp(-87.0, 87.0) * std::f32::consts::LOG2_E; // 2^k stays a normal float
-    let k = (t + ROUND) - ROUND;
+    let big = t + ROUND;
+    let k = big - ROUND;
     let f = (t - k) * std::f32::consts::LN_2;
     let mut p = 1.0 / 5040.0;
     p = p * f + 1.0 / 720.0;
@@ -177,7 +401,10 @@ fn exp(x: f32) -> f32 {
     p = p * f + 0.5;
     p = p * f + 1.0;
     p = p * f + 1.0;
-    p * f32::from_bits(((k as i32 + 127) as u32) << 23)
+    // k sits in the low mantissa bits of `big` (= 1.5·2^23 + k): 2^k without a
+    // float → int conversion, whose saturating semantics do not vectorise.
+    let k_bits = big.to_bits().wrapping_sub(ROUND.to_bits());
+    p * f32::from_bits(k_bits.wrapping_add(127) << 23)
 }
 
 impl Source {
@@ -263,7 +490,7 @@ impl Source {
 
     /// x · Wᵀ + b for a batch × dim input.
     fn aggregate(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut a = x.dot(&self.weights.t());
+        let mut a = profile::stage("matmul x·Wᵀ", || x.dot(&self.weights.t()));
         if !a.is_standard_layout() {
             // ndarray returns column-major products for some input layouts (e.g. one
             // input column); the rest of the layer indexes rows.
@@ -271,15 +498,13 @@ impl Source {
         }
         let bias = self.bias.as_slice().expect("standard layout");
         let width = bias.len();
-        par::for_rows(
-            a.as_slice_mut().expect("standard layout"),
-            width,
-            |_, chunk| {
-                for row in chunk.chunks_exact_mut(width) {
-                    row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
-                }
-            },
-        );
+        profile::stage("bias add", || {
+            par::for_rows(
+                a.as_slice_mut().expect("standard layout"),
+                width,
+                |_, chunk| add_bias_rows(chunk, bias),
+            )
+        });
         a
     }
 }
@@ -388,6 +613,10 @@ impl Layer {
 
     /// Activation A and θ = σ(A) clamped to [ε, 1 − ε], batch × neurons each.
     fn activate(&self, aggregates: &[Array2<f32>]) -> (Array2<f32>, Array2<f32>) {
+        profile::stage("activation, θ", || self.activate_now(aggregates))
+    }
+
+    fn activate_now(&self, aggregates: &[Array2<f32>]) -> (Array2<f32>, Array2<f32>) {
         let dim = aggregates[0].dim();
         let neurons = dim.1;
         let src: Vec<&[f32]> = aggregates
@@ -397,29 +626,7 @@ impl Layer {
         let (mut act, mut theta) = (vec![0.0f32; dim.0 * dim.1], vec![0.0f32; dim.0 * dim.1]);
         let activation = self.config.activation;
         par::for_rows_many(&mut [&mut act, &mut theta], neurons, |first, out| {
-            let lo = first * neurons;
-            let hi = lo + out[0].len();
-            let (r, c) = (&src[0][lo..hi], &src[1][lo..hi]);
-            match activation {
-                Activation::Graetz { k1, k2 } => {
-                    for ((a, &r), &c) in out[0].iter_mut().zip(r).zip(c) {
-                        *a = r * (k1 + (1.0 - k1) * 2.0 * sigmoid(k2 * r * c));
-                    }
-                }
-                Activation::Trivariate { c1, c2, w1, w2 } => {
-                    let l = &src[2][lo..hi];
-                    for (((a, &r), &c), &l) in out[0].iter_mut().zip(r).zip(c).zip(l) {
-                        *a = r
-                            * ((1.0 - c1 - c2)
-                                + c1 * sigmoid(w1 * r * c)
-                                + c2 * sigmoid(w2 * r * l));
-                    }
-                }
-            }
-            let (a, t) = out.split_at_mut(1);
-            for (t, &a) in t[0].iter_mut().zip(a[0].iter()) {
-                *t = sigmoid(a).clamp(THETA_EPS, 1.0 - THETA_EPS);
-            }
+            activate_rows(activation, &src, first * neurons, out)
         });
         (
             Array2::from_shape_vec(dim, act).expect("batch × neurons"),
@@ -444,63 +651,14 @@ impl Layer {
         bins.resize(batch * neurons, [0; 4]);
         theta64.clear();
         theta64.resize(batch * neurons, 0.0);
+        let shape = BinShape {
+            batch,
+            neurons,
+            k,
+            binning,
+        };
         par::for_rows2(bins, batch, theta64, batch, |first, bins, theta64| {
-            // Neuron-major rows are `batch` apart, often a power of two of bytes: writing
-            // them sample by sample hits one cache set. Blocks of neurons × samples are
-            // built in local tiles and written out as contiguous runs instead.
-            let count = bins.len() / batch;
-            let mut tile_bins = [[0u16; 4]; BLOCK * TILE];
-            let mut tile_theta = [0.0f64; BLOCK * TILE];
-            for j0 in (0..count).step_by(BLOCK) {
-                let nb = BLOCK.min(count - j0);
-                let n0 = first + j0;
-                let (lo, hi) = match binning {
-                    Binning::Fixed { lo, hi } => (lo, hi),
-                    Binning::MaxAbs => (-1.0, 1.0),
-                };
-                let per_unit = k as f32 / (hi - lo);
-                let mut scale = [[1.0f32; BLOCK]; 4];
-                if binning == Binning::MaxAbs {
-                    for (agg, scale) in src.iter().zip(scale.iter_mut()) {
-                        let mut m = [0.0f32; BLOCK];
-                        for b in 0..batch {
-                            let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
-                            for (m, v) in m.iter_mut().zip(row) {
-                                *m = m.max(v.abs());
-                            }
-                        }
-                        for (s, &m) in scale.iter_mut().zip(&m) {
-                            *s = if m > 0.0 { 1.0 / m } else { 0.0 };
-                        }
-                    }
-                }
-                for b0 in (0..batch).step_by(TILE) {
-                    let tb = TILE.min(batch - b0);
-                    for (s, agg) in src.iter().enumerate() {
-                        for t in 0..tb {
-                            let b = b0 + t;
-                            let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
-                            for (j, (&v, &scale)) in row.iter().zip(&scale[s]).enumerate() {
-                                // Truncation is the floor here: negatives clamp to bin 0.
-                                let i = ((v * scale - lo) * per_unit).clamp(0.0, (k - 1) as f32);
-                                tile_bins[j * TILE + t][s] = i as u16;
-                            }
-                        }
-                    }
-                    for t in 0..tb {
-                        let b = b0 + t;
-                        let row = &theta[b * neurons + n0..b * neurons + n0 + nb];
-                        for (j, &th) in row.iter().enumerate() {
-                            tile_theta[j * TILE + t] = th as f64;
-                        }
-                    }
-                    for j in 0..nb {
-                        let at = (j0 + j) * batch + b0;
-                        bins[at..at + tb].copy_from_slice(&tile_bins[j * TILE..j * TILE + tb]);
-                        theta64[at..at + tb].copy_from_slice(&tile_theta[j * TILE..j * TILE + tb]);
-                    }
-                }
-            }
+            bin_theta_rows(&shape, &src, theta, first, bins, theta64)
         });
     }
 
@@ -512,56 +670,42 @@ impl Layer {
         let terms = self.term_count();
         let mut bins = std::mem::take(&mut self.scratch.bins);
         let mut theta64 = std::mem::take(&mut self.scratch.theta);
-        self.bin_and_theta(fwd, &mut bins, &mut theta64);
+        profile::stage("bin, θ to f64", || {
+            self.bin_and_theta(fwd, &mut bins, &mut theta64)
+        });
         let sc = &mut self.scratch;
         sc.dtheta.clear();
         sc.dtheta.resize(batch * neurons, 0.0);
         let mut out = Array2::zeros((neurons, terms));
-        self.batch.goal_from_samples(
-            &bins,
-            &theta64,
-            &self.goal,
-            out.as_slice_mut().expect("standard layout"),
-            &mut sc.dtheta,
-        );
+        profile::stage("pid", || {
+            self.batch.goal_from_samples(
+                &bins,
+                &theta64,
+                &self.goal,
+                out.as_slice_mut().expect("standard layout"),
+                &mut sc.dtheta,
+            )
+        });
         self.scratch.bins = bins;
         self.scratch.theta = theta64;
         // dLoss/dA with loss = −Σ G; the clamp passes no gradient.
         let theta = fwd.theta.as_slice().expect("standard layout");
         let dtheta = &self.scratch.dtheta;
         let mut d_a = vec![0.0f32; batch * neurons];
-        par::for_rows(&mut d_a, neurons, |first, chunk| {
-            // ∂G/∂θ is neuron-major: read it in tiles (see `bin_and_theta`).
-            let rows = chunk.len() / neurons;
-            let mut tile = [0.0f32; BLOCK * TILE];
-            for r0 in (0..rows).step_by(TILE) {
-                let tr = TILE.min(rows - r0);
-                for n0 in (0..neurons).step_by(BLOCK) {
-                    let nb = BLOCK.min(neurons - n0);
-                    for j in 0..nb {
-                        let at = (n0 + j) * batch + first + r0;
-                        for (t, &g) in dtheta[at..at + tr].iter().enumerate() {
-                            tile[t * BLOCK + j] = g as f32;
-                        }
-                    }
-                    for t in 0..tr {
-                        let b = first + r0 + t;
-                        let th = &theta[b * neurons + n0..b * neurons + n0 + nb];
-                        let g = &tile[t * BLOCK..t * BLOCK + nb];
-                        let out = &mut chunk[(r0 + t) * neurons + n0..(r0 + t) * neurons + n0 + nb];
-                        for ((d, &th), &g) in out.iter_mut().zip(th).zip(g) {
-                            let inside = th > THETA_EPS && th < 1.0 - THETA_EPS;
-                            *d = if inside { -g * th * (1.0 - th) } else { 0.0 };
-                        }
-                    }
-                }
-            }
+        profile::stage("dA", || {
+            par::for_rows(&mut d_a, neurons, |first, chunk| {
+                loss_gradient_rows(theta, dtheta, (batch, neurons), first, chunk)
+            })
         });
         let d_a = Array2::from_shape_vec((batch, neurons), d_a).expect("batch × neurons");
-        let grads = self.activation_gradients(&fwd.aggregates, &d_a);
+        let grads = profile::stage("activation grads", || {
+            self.activation_gradients(&fwd.aggregates, &d_a)
+        });
         for ((source, grad), x) in self.sources.iter_mut().zip(&grads).zip(inputs) {
-            let gw = (source.config.wiring != Wiring::Identity).then(|| grad.t().dot(x));
-            source.step(gw, grad.sum_axis(Axis(0)));
+            let gw = (source.config.wiring != Wiring::Identity)
+                .then(|| profile::stage("matmul gᵀ·x", || grad.t().dot(x)));
+            let gb = profile::stage("bias grad", || grad.sum_axis(Axis(0)));
+            profile::stage("adam", || source.step(gw, gb));
         }
         self.last_terms.clone_from(&out);
         out
@@ -580,39 +724,7 @@ impl Layer {
         let activation = self.config.activation;
         let mut views: Vec<&mut [f32]> = out.iter_mut().map(|v| v.as_mut_slice()).collect();
         par::for_rows_many(&mut views, neurons, |first, d| {
-            let lo = first * neurons;
-            let hi = lo + d[0].len();
-            let (r, c, g) = (&src[0][lo..hi], &src[1][lo..hi], &g_all[lo..hi]);
-            match activation {
-                Activation::Graetz { k1, k2 } => {
-                    let (dr, dc) = d.split_at_mut(1);
-                    for ((((dr, dc), &r), &c), &g) in
-                        dr[0].iter_mut().zip(dc[0].iter_mut()).zip(r).zip(c).zip(g)
-                    {
-                        let s = sigmoid(k2 * r * c);
-                        let ds = 2.0 * (1.0 - k1) * s * (1.0 - s) * k2;
-                        *dr = g * (k1 + (1.0 - k1) * 2.0 * s + r * ds * c);
-                        *dc = g * r * ds * r;
-                    }
-                }
-                Activation::Trivariate { c1, c2, w1, w2 } => {
-                    let l = &src[2][lo..hi];
-                    let (dr, rest) = d.split_at_mut(1);
-                    let (dc, dl) = rest.split_at_mut(1);
-                    let outs = dr[0].iter_mut().zip(dc[0].iter_mut()).zip(dl[0].iter_mut());
-                    for (((dr, dc), dl), (((&rv, &cv), &lv), &g)) in
-                        outs.zip(r.iter().zip(c).zip(l).zip(g))
-                    {
-                        let s1 = sigmoid(w1 * rv * cv);
-                        let s2 = sigmoid(w2 * rv * lv);
-                        let d1 = c1 * s1 * (1.0 - s1) * w1;
-                        let d2 = c2 * s2 * (1.0 - s2) * w2;
-                        *dr = g * ((1.0 - c1 - c2) + c1 * s1 + c2 * s2 + rv * (d1 * cv + d2 * lv));
-                        *dc = g * rv * d1 * rv;
-                        *dl = g * rv * d2 * rv;
-                    }
-                }
-            }
+            activation_gradient_rows(activation, &src, g_all, first * neurons, d)
         });
         out.into_iter()
             .map(|v| Array2::from_shape_vec(shape, v).expect("same shape"))

@@ -7,6 +7,7 @@ pub mod memory;
 pub mod model;
 pub mod neuron;
 pub(crate) mod par;
+pub mod profile;
 pub mod train;
 
 pub use layer::{Activation, Binning, Layer, LayerConfig};

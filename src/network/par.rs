@@ -3,28 +3,21 @@
 //! sampling, binning, gradients, Adam) are memory-bound and were half of a step's
 //! time on one core.
 
-/// Runs `f` compiled for AVX2 + FMA when the CPU has them (the loops it inlines then use
-/// 8-wide vectors and integer multiplies, which baseline x86-64 lacks), else as is.
-/// Results are the same either way: Rust never contracts a·b + c into an FMA.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-#[inline(always)]
-pub fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected.
-            return unsafe { with_avx2(f) };
-        }
-    }
-    f()
+/// Marks a kernel (a function, not a closure) to be compiled for AVX-512 and for AVX2 +
+/// FMA besides the baseline (4-wide SSE2 on x86-64), with the widest one the CPU has
+/// chosen at run time. Results are the same on every path: Rust never contracts
+/// a·b + c into an FMA. Only code inlined into the kernel gets the wider instructions,
+/// so its helpers should be `#[inline(always)]`.
+macro_rules! simd_kernel {
+    ($item:item) => {
+        #[multiversion::multiversion(targets(
+            "x86_64+avx512f+avx512vl+avx512bw+avx512dq+avx2+fma",
+            "x86_64+avx2+fma"
+        ))]
+        $item
+    };
 }
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
+pub(crate) use simd_kernel;
 
 /// Rows per task: small enough to balance two to a few dozen workers, large enough
 /// that the scheduling overhead is negligible next to the work.
@@ -45,7 +38,7 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]
         use rayon::prelude::*;
         out.par_chunks_mut(per * width)
             .enumerate()
-            .for_each(|(i, chunk)| simd(|| f(i * per, chunk)));
+            .for_each(|(i, chunk)| f(i * per, chunk));
     }
     #[cfg(target_arch = "wasm32")]
     for (i, chunk) in out.chunks_mut(per * width).enumerate() {
@@ -76,7 +69,7 @@ pub fn for_rows2<T: Send, U: Send>(
         use rayon::prelude::*;
         jobs.collect::<Vec<_>>()
             .into_par_iter()
-            .for_each(|(i, (x, y))| simd(|| f(i * per, x, y)));
+            .for_each(|(i, (x, y))| f(i * per, x, y));
     }
     #[cfg(target_arch = "wasm32")]
     for (i, (x, y)) in jobs {
@@ -115,7 +108,7 @@ pub fn for_rows_many(
         tasks
             .into_par_iter()
             .enumerate()
-            .for_each(|(i, mut chunk)| simd(|| f(i * per, &mut chunk)));
+            .for_each(|(i, mut chunk)| f(i * per, &mut chunk));
     }
     #[cfg(target_arch = "wasm32")]
     for (i, mut chunk) in tasks.into_iter().enumerate() {
