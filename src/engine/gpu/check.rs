@@ -2,24 +2,15 @@
 //! native only): the kernel-vs-CPU-twin tests in tests/gpu_engine.rs use this.
 
 use super::context::GpuContext;
-use super::kernels::{grid, Kernel, Kernels};
+use super::kernels::{activation_words, binning_words, grid, Kernel, Kernels};
 use super::network::{
     adam_scalars, group, read_staging, staging, storage, storage_init, uniform, StepUniform,
 };
-use crate::network::layer::{Activation, Binning, THETA_EPS};
+use crate::network::layer::{Activation, Binning};
 
 pub struct KernelCheck {
     ctx: GpuContext,
     kernels: Kernels,
-}
-
-fn act_words(a: Activation) -> [u32; 5] {
-    match a {
-        Activation::Graetz { k1, k2 } => [0, k1.to_bits(), k2.to_bits(), 0, 0],
-        Activation::Trivariate { c1, c2, w1, w2 } => {
-            [1, c1.to_bits(), c2.to_bits(), w1.to_bits(), w2.to_bits()]
-        }
-    }
 }
 
 impl KernelCheck {
@@ -102,24 +93,9 @@ impl KernelCheck {
     ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let d = &self.ctx.device;
         let bn = batch * neurons;
-        let a = act_words(activation);
-        let u = uniform(
-            d,
-            &[
-                batch as u32,
-                neurons as u32,
-                bn as u32,
-                a[0],
-                a[1],
-                a[2],
-                a[3],
-                a[4],
-                THETA_EPS.to_bits(),
-                (1.0 - THETA_EPS).to_bits(),
-                (-1.0f32).to_bits(),
-                1,
-            ],
-        );
+        let mut words = activation_words(batch, neurons, bn, activation);
+        words.extend_from_slice(&[(-1.0f32).to_bits(), 1]);
+        let u = uniform(d, &words);
         let st = uniform(
             d,
             &StepUniform {
@@ -159,23 +135,9 @@ impl KernelCheck {
     ) -> Vec<u32> {
         let d = &self.ctx.device;
         let bn = batch * neurons;
-        let (max_abs, lo, hi) = match binning {
-            Binning::Fixed { lo, hi } => (0, lo, hi),
-            Binning::MaxAbs => (1, -1.0f32, 1.0f32),
-        };
-        let per_unit = bins as f32 / (hi - lo);
         let u = uniform(
             d,
-            &[
-                batch as u32,
-                neurons as u32,
-                bn as u32,
-                sources as u32,
-                max_abs,
-                lo.to_bits(),
-                per_unit.to_bits(),
-                ((bins - 1) as f32).to_bits(),
-            ],
+            &binning_words(batch, neurons, bn, sources, binning, bins),
         );
         let ab = self.f32s(agg);
         let out = storage(d, "bins", bn * 4);
@@ -199,22 +161,7 @@ impl KernelCheck {
     ) -> Vec<f32> {
         let d = &self.ctx.device;
         let bn = batch * neurons;
-        let a = act_words(activation);
-        let u = uniform(
-            d,
-            &[
-                batch as u32,
-                neurons as u32,
-                bn as u32,
-                a[0],
-                a[1],
-                a[2],
-                a[3],
-                a[4],
-                THETA_EPS.to_bits(),
-                (1.0 - THETA_EPS).to_bits(),
-            ],
-        );
+        let u = uniform(d, &activation_words(batch, neurons, bn, activation));
         let (db, tb, ab) = (self.f32s(dtheta), self.f32s(theta), self.f32s(agg));
         let out = storage(d, "dagg", agg.len() * 4);
         self.run(

@@ -2,6 +2,7 @@
 //! explicit bind-group layout (so the layouts never depend on what a shader happens to
 //! use). Every stage binds at most 4 storage buffers (`Limits::downlevel_defaults`).
 
+use crate::network::layer::{Activation, Binning, THETA_EPS};
 use std::borrow::Cow;
 
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
@@ -225,4 +226,52 @@ pub(crate) fn grid(n: usize, max: u32) -> [u32; 3] {
     } else {
         [max as u32, groups.div_ceil(max) as u32, 1]
     }
+}
+
+/// The parameter words shared by activation_sample.wgsl and activation_grad.wgsl:
+/// batch, neurons, the stride between source blocks, the activation (trivariate flag,
+/// k1/c1, k2/c2, w1, w2) and the θ clamp.
+pub(crate) fn activation_words(
+    batch: usize,
+    neurons: usize,
+    stride: usize,
+    activation: Activation,
+) -> Vec<u32> {
+    let a = match activation {
+        Activation::Graetz { k1, k2 } => [0, k1.to_bits(), k2.to_bits(), 0, 0],
+        Activation::Trivariate { c1, c2, w1, w2 } => {
+            [1, c1.to_bits(), c2.to_bits(), w1.to_bits(), w2.to_bits()]
+        }
+    };
+    let mut words = vec![batch as u32, neurons as u32, stride as u32];
+    words.extend_from_slice(&a);
+    words.extend_from_slice(&[THETA_EPS.to_bits(), (1.0 - THETA_EPS).to_bits()]);
+    words
+}
+
+/// The parameter words of binning.wgsl: fixed range (lo, bins per unit) or max-abs
+/// scaling into [−1, 1], and the top bin.
+pub(crate) fn binning_words(
+    batch: usize,
+    neurons: usize,
+    stride: usize,
+    sources: usize,
+    binning: Binning,
+    bins: usize,
+) -> [u32; 8] {
+    let (max_abs, lo, hi) = match binning {
+        Binning::Fixed { lo, hi } => (0, lo, hi),
+        Binning::MaxAbs => (1, -1.0f32, 1.0f32),
+    };
+    let per_unit = bins as f32 / (hi - lo);
+    [
+        batch as u32,
+        neurons as u32,
+        stride as u32,
+        sources as u32,
+        max_abs,
+        lo.to_bits(),
+        per_unit.to_bits(),
+        ((bins - 1) as f32).to_bits(),
+    ]
 }

@@ -9,9 +9,9 @@
 //! gradients, Adam, for the hidden and then the output layer.
 
 use super::context::{GpuContext, Need};
-use super::kernels::{grid, prefer_direct, Kernel, Kernels};
+use super::kernels::{activation_words, binning_words, grid, prefer_direct, Kernel, Kernels};
 use super::pid::{PidBindings, PidKernel};
-use crate::network::layer::{Activation, Binning, Layer, Wiring, THETA_EPS};
+use crate::network::layer::{Activation, Binning, Layer, Wiring};
 use crate::network::model::{
     ModelKind, Network, RunConfig, STREAM_EVAL, STREAM_EVAL_FIRST, STREAM_HIDDEN,
     STREAM_HIDDEN_FIRST,
@@ -432,14 +432,6 @@ impl GpuLayer {
     fn stride(&self, max_batch: usize) -> usize {
         max_batch * self.neurons
     }
-
-    /// Activation constants in the shaders' order: trivariate flag, k1/c1, k2/c2, w1, w2.
-    fn activation_words(&self) -> [u32; 5] {
-        match self.activation {
-            Activation::Graetz { k1, k2 } => [0, f(k1), f(k2), 0, 0],
-            Activation::Trivariate { c1, c2, w1, w2 } => [1, f(c1), f(c2), f(w1), f(w2)],
-        }
-    }
 }
 
 /// Buffer sizes of a network, for the limit check before any allocation.
@@ -647,299 +639,160 @@ impl GpuNetwork {
     /// Builds the dispatch list of a training step (`train`) or of an evaluation chunk
     /// for batch size `b`.
     fn plan(&self, b: usize, train: bool, data: &wgpu::Buffer) -> Plan {
-        let device = &self.ctx.device;
-        let k = &self.kernels;
-        let max_groups = self.ctx.limits.max_compute_workgroups_per_dimension;
-        let mut ops = Vec::new();
-        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
-            ops.push(Op::Dispatch {
-                k: kind,
-                group: group(device, kernel, buffers),
-                size,
-            });
+        let mut p = PlanBuilder {
+            device: &self.ctx.device,
+            kernels: &self.kernels,
+            step: &self.step_uniform,
+            max_groups: self.ctx.limits.max_compute_workgroups_per_dimension,
+            b,
+            max_batch: self.batch,
+            ops: Vec::new(),
         };
         let (dim, classes) = (self.dim, self.classes);
-        let su = &self.step_uniform;
-        // Gather.
-        let u = uniform(device, &[b as u32, dim as u32, classes as u32]);
-        dispatch(
+        let u = p.uniform(&[b as u32, dim as u32, classes as u32]);
+        p.dispatch(
             K::Gather,
-            &k.gather,
-            &[&u, su, data, &self.perm, &self.xb, &self.ctx_buf],
-            grid(b * dim.max(classes), max_groups),
+            &[&u, p.step, data, &self.perm, &self.xb, &self.ctx_buf],
+            grid(b * dim.max(classes), p.max_groups),
         );
+        // Hidden layer: aggregates of F (and C).
         let h = &self.hidden;
-        let hn = h.neurons;
-        let h_stride = h.stride(self.batch);
-        let lateral = self.config.model.has_lateral();
-        let has_context = self.config.model != ModelKind::Lateral;
-        let tile = |n: usize, m: usize| k.aggregate_size(m, n, max_groups);
-        // Hidden aggregates of F and C.
         let mut inputs: Vec<&wgpu::Buffer> = vec![&self.xb];
-        if has_context {
+        if self.config.model != ModelKind::Lateral {
             inputs.push(&self.ctx_buf);
         }
         for (s, x) in inputs.iter().enumerate() {
-            let src = &h.sources[s];
-            let u = uniform(
-                device,
-                &[
-                    b as u32,
-                    hn as u32,
-                    src.dim as u32,
-                    (s * h_stride) as u32,
-                    0,
-                ],
-            );
-            dispatch(
-                K::Aggregate,
-                &k.aggregate,
-                &[&u, x, &src.params, &h.agg],
-                tile(hn, b),
-            );
+            p.aggregate(h, s, x, false);
         }
-        let act_words = |l: &GpuLayer, stride: usize, slot: u32| {
-            let a = l.activation_words();
-            [
-                b as u32,
-                l.neurons as u32,
-                stride as u32,
-                a[0],
-                a[1],
-                a[2],
-                a[3],
-                a[4],
-                f(THETA_EPS),
-                f(1.0 - THETA_EPS),
-                f(-1.0),
-                slot,
-            ]
-        };
-        if lateral {
+        if self.config.model.has_lateral() {
             let li = h.sources.len() - 1;
-            let src = &h.sources[li];
             let y1 = self.y_first.as_ref().expect("lateral model");
-            // Step 1: lateral input 0, i.e. the lateral aggregate is the bias.
-            let u = uniform(
-                device,
-                &[
-                    b as u32,
-                    hn as u32,
-                    src.dim as u32,
-                    (li * h_stride) as u32,
-                    1,
-                ],
-            );
-            dispatch(
-                K::Aggregate,
-                &k.aggregate,
-                &[&u, y1, &src.params, &h.agg],
-                tile(hn, b),
-            );
-            let u = uniform(device, &act_words(h, h_stride, 0));
-            dispatch(
-                K::ActivationSample,
-                &k.activation_sample,
-                &[&u, su, &h.agg, &h.theta, y1, &h.theta_nm],
-                grid(b * hn, max_groups),
-            );
-            // Step 2: lateral input = step 1's samples.
-            let u = uniform(
-                device,
-                &[
-                    b as u32,
-                    hn as u32,
-                    src.dim as u32,
-                    (li * h_stride) as u32,
-                    0,
-                ],
-            );
-            dispatch(
-                K::Aggregate,
-                &k.aggregate,
-                &[&u, y1, &src.params, &h.agg],
-                tile(hn, b),
-            );
+            // Step 1: lateral input 0, i.e. the lateral aggregate is the bias; step 2:
+            // the lateral input is step 1's samples.
+            p.aggregate(h, li, y1, true);
+            p.activation_sample(h, STREAM_SLOT_FIRST, y1);
+            p.aggregate(h, li, y1, false);
             inputs.push(y1);
         }
-        let u = uniform(device, &act_words(h, h_stride, 1));
-        dispatch(
-            K::ActivationSample,
-            &k.activation_sample,
-            &[&u, su, &h.agg, &h.theta, &h.y, &h.theta_nm],
-            grid(b * hn, max_groups),
-        );
+        p.activation_sample(h, STREAM_SLOT_HIDDEN, &h.y);
         if train {
-            Self::learn_ops(
-                &mut ops,
-                device,
-                k,
-                su,
-                h,
-                LayerId::Hidden,
-                &inputs,
-                b,
-                self.batch,
-                max_groups,
-            );
+            p.learn(h, LayerId::Hidden, &inputs);
         }
         // Output layer: F = hidden samples, C = label (identity weights).
         let o = &self.output;
-        let on = o.neurons;
-        let o_stride = o.stride(self.batch);
         let o_inputs: [&wgpu::Buffer; 2] = [&h.y, &self.ctx_buf];
-        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
-            ops.push(Op::Dispatch {
-                k: kind,
-                group: group(device, kernel, buffers),
-                size,
-            });
-        };
         for (s, x) in o_inputs.iter().enumerate() {
-            let src = &o.sources[s];
-            let u = uniform(
-                device,
-                &[
-                    b as u32,
-                    on as u32,
-                    src.dim as u32,
-                    (s * o_stride) as u32,
-                    0,
-                ],
-            );
-            dispatch(
-                K::Aggregate,
-                &k.aggregate,
-                &[&u, x, &src.params, &o.agg],
-                tile(on, b),
-            );
+            p.aggregate(o, s, x, false);
         }
-        let u = uniform(device, &act_words(o, o_stride, 2));
-        dispatch(
-            K::ActivationSample,
-            &k.activation_sample,
-            &[&u, su, &o.agg, &o.theta, &o.y, &o.theta_nm],
-            grid(b * on, max_groups),
-        );
+        p.activation_sample(o, STREAM_SLOT_OUTPUT, &o.y);
         if train {
-            Self::learn_ops(
-                &mut ops,
-                device,
-                k,
-                su,
-                o,
-                LayerId::Output,
-                &o_inputs,
-                b,
-                self.batch,
-                max_groups,
-            );
+            p.learn(o, LayerId::Output, &o_inputs);
         }
-        Plan { batch: b, ops }
+        Plan {
+            batch: b,
+            ops: p.ops,
+        }
+    }
+}
+
+/// Counter streams of the activation kernel (`slot` in shaders/activation_sample.wgsl):
+/// the hidden layer's first recurrent step, its main step, the output layer.
+const STREAM_SLOT_FIRST: u32 = 0;
+const STREAM_SLOT_HIDDEN: u32 = 1;
+const STREAM_SLOT_OUTPUT: u32 = 2;
+
+/// Appends the dispatches of one plan: what every dispatch of it shares (device,
+/// kernels, the per-step uniform, batch sizes) and the list itself.
+struct PlanBuilder<'a> {
+    device: &'a wgpu::Device,
+    kernels: &'a Kernels,
+    step: &'a wgpu::Buffer,
+    max_groups: u32,
+    /// This plan's batch size.
+    b: usize,
+    /// The largest batch: layer buffers are laid out for it.
+    max_batch: usize,
+    ops: Vec<Op>,
+}
+
+impl PlanBuilder<'_> {
+    fn uniform(&self, words: &[u32]) -> wgpu::Buffer {
+        uniform(self.device, words)
+    }
+
+    fn dispatch(&mut self, k: K, buffers: &[&wgpu::Buffer], size: [u32; 3]) {
+        let group = group(self.device, kernel_of(self.kernels, k), buffers);
+        self.ops.push(Op::Dispatch { k, group, size });
+    }
+
+    /// x·Wᵀ + b of source `s` into the layer's aggregate buffer (only the bias when
+    /// `bias_only`: the first recurrent step's lateral input is 0).
+    fn aggregate(&mut self, l: &GpuLayer, s: usize, x: &wgpu::Buffer, bias_only: bool) {
+        let (b, n) = (self.b, l.neurons);
+        let src = &l.sources[s];
+        let offset = s * l.stride(self.max_batch);
+        let u = self.uniform(&[
+            b as u32,
+            n as u32,
+            src.dim as u32,
+            offset as u32,
+            bias_only as u32,
+        ]);
+        let size = self.kernels.aggregate_size(b, n, self.max_groups);
+        self.dispatch(K::Aggregate, &[&u, x, &src.params, &l.agg], size);
+    }
+
+    /// θ and the sampled ±1 outputs `y` of a layer from its aggregates, drawn from the
+    /// counter stream `slot`.
+    fn activation_sample(&mut self, l: &GpuLayer, slot: u32, y: &wgpu::Buffer) {
+        let (b, n) = (self.b, l.neurons);
+        let mut words = activation_words(b, n, l.stride(self.max_batch), l.activation);
+        words.extend_from_slice(&[f(-1.0), slot]);
+        let u = self.uniform(&words);
+        let size = grid(b * n, self.max_groups);
+        self.dispatch(
+            K::ActivationSample,
+            &[&u, self.step, &l.agg, &l.theta, y, &l.theta_nm],
+            size,
+        );
     }
 
     /// Binning, PID, activation gradient, weight gradients, Adam and the term sums of
     /// one layer.
-    #[allow(clippy::too_many_arguments)]
-    fn learn_ops(
-        ops: &mut Vec<Op>,
-        device: &wgpu::Device,
-        k: &Kernels,
-        su: &wgpu::Buffer,
-        l: &GpuLayer,
-        id: LayerId,
-        inputs: &[&wgpu::Buffer],
-        b: usize,
-        max_batch: usize,
-        max_groups: u32,
-    ) {
-        let n = l.neurons;
-        let stride = l.stride(max_batch);
-        let n_src = l.sources.len() as u32;
-        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
-            ops.push(Op::Dispatch {
-                k: kind,
-                group: group(device, kernel, buffers),
-                size,
-            });
-        };
-        let (max_abs, lo, hi) = match l.binning {
-            Binning::Fixed { lo, hi } => (0, lo, hi),
-            Binning::MaxAbs => (1, -1.0, 1.0),
-        };
-        let per_unit = l.bins as f32 / (hi - lo);
-        let u = uniform(
-            device,
-            &[
-                b as u32,
-                n as u32,
-                stride as u32,
-                n_src,
-                max_abs,
-                f(lo),
-                f(per_unit),
-                f((l.bins - 1) as f32),
-            ],
-        );
-        dispatch(
+    fn learn(&mut self, l: &GpuLayer, id: LayerId, inputs: &[&wgpu::Buffer]) {
+        let (b, n, max_groups) = (self.b, l.neurons, self.max_groups);
+        let stride = l.stride(self.max_batch);
+        let u = self.uniform(&binning_words(
+            b,
+            n,
+            stride,
+            l.sources.len(),
+            l.binning,
+            l.bins,
+        ));
+        self.dispatch(
             K::Binning,
-            &k.binning,
             &[&u, &l.agg, &l.bin_buf],
             grid(n * 64, max_groups),
         );
-        ops.push(Op::Pid {
+        self.ops.push(Op::Pid {
             layer: id,
             batch: b,
         });
-        let a = l.activation_words();
-        let u = uniform(
-            device,
-            &[
-                b as u32,
-                n as u32,
-                stride as u32,
-                a[0],
-                a[1],
-                a[2],
-                a[3],
-                a[4],
-                f(THETA_EPS),
-                f(1.0 - THETA_EPS),
-            ],
-        );
-        let mut dispatch = |kind: K, kernel: &Kernel, buffers: &[&wgpu::Buffer], size: [u32; 3]| {
-            ops.push(Op::Dispatch {
-                k: kind,
-                group: group(device, kernel, buffers),
-                size,
-            });
-        };
-        dispatch(
+        let u = self.uniform(&activation_words(b, n, stride, l.activation));
+        self.dispatch(
             K::ActivationGrad,
-            &k.activation_grad,
             &[&u, &l.dtheta, &l.theta, &l.agg, &l.dagg],
             grid(b * n, max_groups),
         );
         for (s, (src, x)) in l.sources.iter().zip(inputs).enumerate() {
-            let u = uniform(
-                device,
-                &[b as u32, n as u32, src.dim as u32, (s * stride) as u32],
-            );
+            let u = self.uniform(&[b as u32, n as u32, src.dim as u32, (s * stride) as u32]);
             let learn_w = src.wiring != Wiring::Identity;
             if learn_w {
-                dispatch(
-                    K::WeightGrad,
-                    &k.weight_grad,
-                    &[&u, &l.dagg, x, &src.grad],
-                    k.weight_grad_size(n, src.dim, max_groups),
-                );
+                let size = self.kernels.weight_grad_size(n, src.dim, max_groups);
+                self.dispatch(K::WeightGrad, &[&u, &l.dagg, x, &src.grad], size);
             }
-            dispatch(
-                K::BiasGrad,
-                &k.bias_grad,
-                &[&u, &l.dagg, &src.grad],
-                grid(n, max_groups),
-            );
+            self.dispatch(K::BiasGrad, &[&u, &l.dagg, &src.grad], grid(n, max_groups));
             if l.lr == 0.0 {
                 continue;
             }
@@ -951,56 +804,55 @@ impl GpuNetwork {
                 _ => 0,
             };
             let skip = if learn_w { 0 } else { w_len };
-            let u = uniform(
-                device,
-                &[
-                    len as u32,
-                    w_len as u32,
-                    src.dim as u32,
-                    mask_kind,
-                    skip as u32,
-                    matches!(id, LayerId::Output) as u32,
-                    f(l.weight_decay as f32),
-                    f(ADAM_BETA1 as f32),
-                    f(ADAM_BETA2 as f32),
-                    f(ADAM_EPS as f32),
-                ],
-            );
+            let u = self.uniform(&[
+                len as u32,
+                w_len as u32,
+                src.dim as u32,
+                mask_kind,
+                skip as u32,
+                matches!(id, LayerId::Output) as u32,
+                f(l.weight_decay as f32),
+                f(ADAM_BETA1 as f32),
+                f(ADAM_BETA2 as f32),
+                f(ADAM_EPS as f32),
+            ]);
             let mask = src.mask.as_ref().unwrap_or(&src.grad);
             // `mask` is read only when mask_kind is 2; the gradient stands in otherwise
             // (a read-only binding of it, which the same dispatch also reads).
-            dispatch(
+            self.dispatch(
                 K::Adam,
-                &k.adam,
-                &[&u, su, &src.params, &src.grad, &src.moments, mask],
+                &[&u, self.step, &src.params, &src.grad, &src.moments, mask],
                 grid(len - skip, max_groups),
             );
         }
         let len = n * l.terms;
-        let u = uniform(device, &[len as u32]);
-        dispatch(
+        let u = self.uniform(&[len as u32]);
+        self.dispatch(
             K::Accumulate,
-            &k.accumulate,
             &[&u, &l.term_buf, &l.term_sum],
             grid(len, max_groups),
         );
     }
 }
 
+/// The kernel that runs an op of kind `k`.
+fn kernel_of(ks: &Kernels, k: K) -> &Kernel {
+    match k {
+        K::Gather => &ks.gather,
+        K::Aggregate => &ks.aggregate,
+        K::ActivationSample => &ks.activation_sample,
+        K::Binning => &ks.binning,
+        K::ActivationGrad => &ks.activation_grad,
+        K::WeightGrad => &ks.weight_grad,
+        K::BiasGrad => &ks.bias_grad,
+        K::Adam => &ks.adam,
+        K::Accumulate => &ks.accumulate,
+    }
+}
+
 impl GpuNetwork {
     fn kernel(&self, k: K) -> &Kernel {
-        let ks = &self.kernels;
-        match k {
-            K::Gather => &ks.gather,
-            K::Aggregate => &ks.aggregate,
-            K::ActivationSample => &ks.activation_sample,
-            K::Binning => &ks.binning,
-            K::ActivationGrad => &ks.activation_grad,
-            K::WeightGrad => &ks.weight_grad,
-            K::BiasGrad => &ks.bias_grad,
-            K::Adam => &ks.adam,
-            K::Accumulate => &ks.accumulate,
-        }
+        kernel_of(&self.kernels, k)
     }
 
     /// Records a plan into a command encoder (compute passes around the PID kernel's
