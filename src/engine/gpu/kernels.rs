@@ -29,7 +29,17 @@ fn kernel(
     entry: &str,
     slots: &[(u32, Slot)],
 ) -> Kernel {
-    let code = format!("{COMMON}\n{source}");
+    pipeline(device, name, format!("{COMMON}\n{source}"), entry, slots)
+}
+
+/// A compute pipeline for complete WGSL `code` with an explicit bind-group layout.
+pub(crate) fn pipeline(
+    device: &wgpu::Device,
+    name: &str,
+    code: String,
+    entry: &str,
+    slots: &[(u32, Slot)],
+) -> Kernel {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(name),
         source: wgpu::ShaderSource::Wgsl(Cow::Owned(code)),

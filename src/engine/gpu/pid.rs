@@ -27,8 +27,8 @@
 //! that must each fit max_storage_buffer_binding_size (2000 × 4096 × 3 sources fits
 //! `Limits::downlevel_defaults()`).
 
+use super::kernels::{pipeline, Kernel, Slot};
 use crate::pid::Lattice;
-use std::borrow::Cow;
 use std::f64::consts::LN_2;
 
 const WORKGROUP: u64 = 256;
@@ -73,11 +73,6 @@ const READ_ONLY: [&[bool]; 4] = [
     &[true, true, false],
 ];
 
-struct Stage {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
-}
-
 /// The bind groups of one set of caller buffers, created once and reused every step.
 pub struct PidBindings {
     groups: Vec<wgpu::BindGroup>,
@@ -96,7 +91,7 @@ pub struct PidKernel {
     grad_a: wgpu::Buffer,
     grad_b: wgpu::Buffer,
     diff: wgpu::Buffer,
-    stages: Vec<Stage>,
+    stages: Vec<Kernel>,
     neuron_grid: (u32, u32),
     sample_grid: (u32, u32),
 }
@@ -256,51 +251,13 @@ impl PidKernel {
         Ok(kernel)
     }
 
-    fn stage(device: &wgpu::Device, name: &str, source: &str, read_only: &[bool]) -> Stage {
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(name),
-            source: wgpu::ShaderSource::Wgsl(Cow::Owned(format!("{COMMON}\n{source}"))),
-        });
-        let mut entries = vec![wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        }];
+    fn stage(device: &wgpu::Device, name: &str, source: &str, read_only: &[bool]) -> Kernel {
+        let mut slots = vec![(0, Slot::Uniform)];
         for (i, &read_only) in read_only.iter().enumerate() {
-            entries.push(wgpu::BindGroupLayoutEntry {
-                binding: i as u32 + 1,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage { read_only },
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            });
+            let slot = if read_only { Slot::Read } else { Slot::Write };
+            slots.push((i as u32 + 1, slot));
         }
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some(name),
-            entries: &entries,
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some(name),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(name),
-            layout: Some(&pipeline_layout),
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
-        Stage { layout, pipeline }
+        pipeline(device, name, format!("{COMMON}\n{source}"), "main", &slots)
     }
 
     /// The uniform block: shape, lattice tables and the goal weights from γ.
