@@ -1,5 +1,7 @@
 //! Networks on real data: reproducibility from seeds, and the paper's MNIST-10k
-//! accuracy for the context model with the heuristic goal.
+//! accuracies (hidden 100, batch 1024, 100 epochs) for the context and lateral models
+//! with the heuristic goal, the backprop baseline, and the trivariate model with the
+//! optimised goal beating the context model.
 
 use infomorph::network::model::{ModelKind, RunConfig};
 use infomorph::network::train;
@@ -54,18 +56,31 @@ fn same_seeds_same_run_other_seed_other_run() {
     assert_ne!(h(&a), h(&e));
 }
 
-/// The authors' code reaches 0.882 test accuracy (context model, heuristic goal,
-/// hidden 100, batch 1024, 100 epochs) on this split; the issue asks for ±1.5 points.
-#[test]
-fn context_heuristic_reaches_the_published_mnist10k_accuracy() {
-    let task = mnist10k(0);
-    let config = config(ModelKind::Context, "heuristic", 100);
-    let (_, metrics) = finished(train::train(&config, &task, |_, _| {}));
-    let last = metrics.last().unwrap();
+/// Final test accuracy of a 100-epoch MNIST-10k run with every seed set to `seed`.
+fn accuracy_at_epoch_100(model: ModelKind, goal: &str, seed: u64) -> train::EpochMetrics {
+    let c = RunConfig {
+        data_seed: seed,
+        init_seed: seed,
+        sample_seed: seed,
+        ..config(model, goal, 100)
+    };
+    let (_, metrics) = finished(train::train(&c, &mnist10k(seed), |_, _| {}));
+    let last = metrics.last().unwrap().clone();
+    assert_eq!(last.epoch, 100);
     eprintln!(
-        "context heuristic, epoch 100: test accuracy {:.4}",
+        "{} {goal}, seed {seed}, epoch 100: test accuracy {:.4}",
+        model.name(),
         last.test_accuracy
     );
+    last
+}
+
+/// The authors' code reaches 0.882 test accuracy (context model, heuristic goal,
+/// hidden 100, batch 1024, 100 epochs) on this split; the issue asks for ±1.5 points.
+/// The trivariate model with the optimised goal must beat it on the same split.
+#[test]
+fn context_heuristic_reaches_the_published_mnist10k_accuracy() {
+    let last = accuracy_at_epoch_100(ModelKind::Context, "heuristic", 0);
     assert!(
         (last.test_accuracy - 0.882).abs() < 0.015,
         "{}",
@@ -77,20 +92,36 @@ fn context_heuristic_reaches_the_published_mnist10k_accuracy() {
         atoms[2] > atoms[0] && atoms[2] > atoms[1] && atoms[2] > atoms[3],
         "{atoms:?}"
     );
+    let trivariate = accuracy_at_epoch_100(ModelKind::Trivariate, "optimized", 0);
+    assert!(
+        trivariate.test_accuracy > last.test_accuracy,
+        "trivariate optimised {} vs context heuristic {}",
+        trivariate.test_accuracy,
+        last.test_accuracy
+    );
 }
 
-/// The backprop baseline learns fast: after 5 epochs it is well past chance (it ends at
-/// about 0.91 after 100 epochs, the authors' 0.912).
+/// The lateral model with the heuristic goal (unique F = 1): the authors' 0.816, ±1.5
+/// points. Single runs spread by about ±1 point over seeds (seeds 1–5 gave
+/// 0.812–0.820, seed 0 gave 0.838), so the median of seeds 0, 1 and 2 is compared.
 #[test]
-fn backprop_baseline_learns() {
-    let task = mnist10k(0);
-    let (_, metrics) = finished(train::train(
-        &config(ModelKind::Backprop, "heuristic", 5),
-        &task,
-        |_, _| {},
-    ));
-    let acc = metrics.last().unwrap().test_accuracy;
-    assert!(acc > 0.65, "{acc}");
+fn lateral_heuristic_reaches_the_published_mnist10k_accuracy() {
+    let mut acc: Vec<f64> = (0..3)
+        .map(|seed| accuracy_at_epoch_100(ModelKind::Lateral, "heuristic", seed).test_accuracy)
+        .collect();
+    acc.sort_by(f64::total_cmp);
+    assert!(
+        (acc[1] - 0.816).abs() < 0.015,
+        "median {} of {acc:?}",
+        acc[1]
+    );
+}
+
+/// The backprop baseline of the same architecture: the authors' 0.912, ±1.5 points.
+#[test]
+fn backprop_baseline_reaches_the_published_mnist10k_accuracy() {
+    let acc = accuracy_at_epoch_100(ModelKind::Backprop, "heuristic", 0).test_accuracy;
+    assert!((acc - 0.912).abs() < 0.015, "{acc}");
 }
 
 /// Every toy task trains with every local model for an epoch (small tasks have input
