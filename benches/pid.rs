@@ -1,11 +1,14 @@
 //! Forward + gradient of the I^sx goal for a layer of 100 trivariate neurons, each a
 //! 20×20×20×2 table filled from 1024 samples as in training (method §2: aggregates on
-//! the fixed range [−20, 20], θ-weighted histogram).
+//! the fixed range [−20, 20], θ-weighted histogram): the CPU engine, and the GPU
+//! engine's PID kernel on the same samples when a wgpu adapter exists.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use infomorph::engine::gpu::pid::PidKernel;
 use infomorph::pid::{Digits, Isx, JointShape, NeuronBatch};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use wgpu::util::DeviceExt;
 
 const NEURONS: usize = 100;
 const SAMPLES: usize = 1024;
@@ -92,11 +95,80 @@ fn bench(c: &mut Criterion) {
     c.bench_function("layer100_stress_terms_and_dtheta", |b| {
         b.iter(|| batch.goal_from_samples(&bins, &theta, &goal, &mut out_terms, &mut dtheta))
     });
+    if let Some((device, queue)) = gpu() {
+        let cases = [
+            ("training_like", &typical_bins, &typical_theta),
+            ("stress", &bins, &theta),
+        ];
+        // A software adapter takes seconds per stress step: the fewest samples criterion allows.
+        let mut group = c.benchmark_group("gpu");
+        group.sample_size(10);
+        for (name, bins, theta) in cases {
+            group.bench_function(format!("layer100_{name}_terms_and_dtheta"), |b| {
+                gpu_pid(&device, &queue, bins, theta, &gamma, b)
+            });
+        }
+        group.finish();
+    }
     let tables = dense_tables(&bins, &theta);
     let mut grad = vec![0.0; tables.len()];
     c.bench_function("layer100_dense_tables_terms_and_full_gradient", |b| {
         b.iter(|| batch.goal_gradient_tables(&tables, &goal, &mut out_terms, &mut grad))
     });
+}
+
+/// A device from the default adapter (Mesa's llvmpipe where there is no GPU), or None.
+fn gpu() -> Option<(wgpu::Device, wgpu::Queue)> {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let Ok(adapter) = pollster::block_on(instance.request_adapter(&Default::default())) else {
+        eprintln!("no wgpu adapter: the GPU PID benchmarks are skipped");
+        return None;
+    };
+    eprintln!("wgpu adapter: {}", adapter.get_info().name);
+    pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        required_limits: wgpu::Limits::downlevel_defaults(),
+        ..Default::default()
+    }))
+    .ok()
+}
+
+/// Times record + submit + wait of the PID kernel on a layer's samples (bins packed
+/// one byte per source, θ as f32, as the engine's binning stage leaves them).
+fn gpu_pid(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    bins: &[Digits],
+    theta: &[f64],
+    gamma: &[f64],
+    b: &mut criterion::Bencher,
+) {
+    let kernel = PidKernel::new(device, 3, NEURONS, SAMPLES, BINS, gamma).expect("PID kernel");
+    let keys: Vec<u32> = bins
+        .iter()
+        .map(|d| d[0] as u32 | (d[1] as u32) << 8 | (d[2] as u32) << 16)
+        .collect();
+    let theta: Vec<f32> = theta.iter().map(|&t| t as f32).collect();
+    let buffer = |label: &str, bytes: &[u8]| {
+        device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: bytes,
+            usage: wgpu::BufferUsages::STORAGE,
+        })
+    };
+    let bins_buf = buffer("bins", bytemuck::cast_slice(&keys));
+    let theta_buf = buffer("theta", bytemuck::cast_slice(&theta));
+    let dtheta = buffer("dtheta", &vec![0u8; keys.len() * 4]);
+    let terms = buffer("terms", &vec![0u8; NEURONS * kernel.term_count() * 4]);
+    let bindings = kernel.bind(device, &bins_buf, &theta_buf, &dtheta, &terms);
+    b.iter(|| {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        kernel.record(&mut encoder, &bindings);
+        queue.submit([encoder.finish()]);
+        device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .expect("poll");
+    })
 }
 
 criterion_group! {
