@@ -65,8 +65,55 @@ pub struct GoalWeights {
 }
 
 impl GoalWeights {
+    /// Checks γ (one weight per term of `lattice`, in term order, all finite) and turns
+    /// it into weights of the redundancies: atoms are Möbius sums of redundancies and
+    /// H_res = H(T) − I_top.
+    pub fn new(lattice: &Lattice, gamma: &[f64]) -> Result<GoalWeights, PidError> {
+        let terms = lattice.term_count();
+        if gamma.len() != terms {
+            bail!(
+                "γ has {} entries but {} sources have {terms} terms ({})",
+                gamma.len(),
+                lattice.sources(),
+                lattice.term_names().join(", ")
+            );
+        }
+        if let Some(i) = gamma.iter().position(|g| !g.is_finite()) {
+            bail!("γ[{i}] is not a finite number");
+        }
+        let atoms = lattice.len();
+        let mut redundancy = vec![0.0; atoms];
+        for (k, g) in gamma[..atoms].iter().enumerate() {
+            for (w, m) in redundancy.iter_mut().zip(lattice.mobius_row(k)) {
+                *w += g * m;
+            }
+        }
+        let entropy = gamma[atoms];
+        redundancy[lattice.top()] -= entropy;
+        let weighted = (0..atoms)
+            .filter(|&a| redundancy[a] != 0.0)
+            .map(|a| (a, redundancy[a] / LN_2))
+            .collect();
+        Ok(GoalWeights {
+            gamma: gamma.to_vec(),
+            redundancy,
+            entropy,
+            weighted,
+        })
+    }
+
     pub fn gamma(&self) -> &[f64] {
         &self.gamma
+    }
+
+    /// The weight of each antichain's redundancy I_a in G (H(T)'s part included).
+    pub fn redundancy(&self) -> &[f64] {
+        &self.redundancy
+    }
+
+    /// γ of H_res, the weight of H(T) in G.
+    pub fn entropy(&self) -> f64 {
+        self.entropy
     }
 }
 
@@ -303,38 +350,7 @@ impl Isx {
 
     /// Checks γ (one weight per term, in term order, all finite) and prepares it.
     pub fn goal_weights(&self, gamma: &[f64]) -> Result<GoalWeights, PidError> {
-        let terms = self.lattice.term_count();
-        if gamma.len() != terms {
-            bail!(
-                "γ has {} entries but {} sources have {terms} terms ({})",
-                gamma.len(),
-                self.shape.source_count(),
-                self.lattice.term_names().join(", ")
-            );
-        }
-        if let Some(i) = gamma.iter().position(|g| !g.is_finite()) {
-            bail!("γ[{i}] is not a finite number");
-        }
-        let atoms = self.lattice.len();
-        let mut redundancy = vec![0.0; atoms];
-        for (k, g) in gamma[..atoms].iter().enumerate() {
-            for (w, m) in redundancy.iter_mut().zip(self.lattice.mobius_row(k)) {
-                *w += g * m;
-            }
-        }
-        // H_res = H(T) − I_top.
-        let entropy = gamma[atoms];
-        redundancy[self.lattice.top()] -= entropy;
-        let weighted = (0..atoms)
-            .filter(|&a| redundancy[a] != 0.0)
-            .map(|a| (a, redundancy[a] / LN_2))
-            .collect();
-        Ok(GoalWeights {
-            gamma: gamma.to_vec(),
-            redundancy,
-            entropy,
-            weighted,
-        })
+        GoalWeights::new(&self.lattice, gamma)
     }
 
     /// Decomposes a validated table (see [`JointShape::validate`]).

@@ -28,7 +28,7 @@
 //! `Limits::downlevel_defaults()`).
 
 use super::kernels::{pipeline, Kernel, Slot};
-use crate::pid::Lattice;
+use crate::pid::{GoalWeights, Lattice};
 use std::f64::consts::LN_2;
 
 const WORKGROUP: u64 = 256;
@@ -264,28 +264,8 @@ impl PidKernel {
     fn param_words(&self, gamma: &[f64]) -> Result<Vec<u32>, String> {
         let lattice = &self.lattice;
         let atoms = lattice.len();
-        if gamma.len() != lattice.term_count() {
-            return Err(format!(
-                "γ has {} entries but {} sources have {} terms ({})",
-                gamma.len(),
-                self.sources,
-                lattice.term_count(),
-                lattice.term_names().join(", ")
-            ));
-        }
-        if let Some(i) = gamma.iter().position(|g| !g.is_finite()) {
-            return Err(format!("γ[{i}] is not a finite number"));
-        }
-        // G = Σ_a w_a I_a + γ_H H(T): atoms are Möbius sums of redundancies and
-        // H_res = H(T) − I_top (as GoalWeights on the CPU).
-        let mut weight = vec![0.0f64; atoms];
-        for (k, g) in gamma[..atoms].iter().enumerate() {
-            for (w, m) in weight.iter_mut().zip(lattice.mobius_row(k)) {
-                *w += g * m;
-            }
-        }
-        let entropy = gamma[atoms];
-        weight[lattice.top()] -= entropy;
+        let goal = GoalWeights::new(lattice, gamma).map_err(|e| e.0)?;
+        let (weight, entropy) = (goal.redundancy(), goal.entropy());
 
         let full = (1u32 << self.sources) - 1;
         let mut w = vec![0u32; PARAM_WORDS];
