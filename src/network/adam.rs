@@ -1,13 +1,23 @@
 //! Adam with PyTorch semantics (`torch.optim.Adam`): weight decay is added to the
 //! gradient (L2, not decoupled), bias-corrected moments, ε = 1e-8 outside the root.
 
+/// PyTorch's defaults; the GPU engine's Adam kernel uses the same.
+pub(crate) const BETA1: f64 = 0.9;
+pub(crate) const BETA2: f64 = 0.999;
+pub(crate) const EPS: f64 = 1e-8;
+
+/// The bias corrections of step `t` (1-based): the step size lr / (1 − β1^t) and
+/// √(1 − β2^t), which divides √v.
+pub(crate) fn bias_corrections(lr: f64, t: i32) -> (f32, f32) {
+    let step_size = (lr / (1.0 - BETA1.powi(t))) as f32;
+    let root_correction = (1.0 - BETA2.powi(t)).sqrt() as f32;
+    (step_size, root_correction)
+}
+
 #[derive(Clone, Debug)]
 pub struct Adam {
     pub lr: f64,
     pub weight_decay: f64,
-    beta1: f64,
-    beta2: f64,
-    eps: f64,
     steps: i32,
     m: Vec<f32>,
     v: Vec<f32>,
@@ -18,9 +28,6 @@ impl Adam {
         Adam {
             lr,
             weight_decay,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
             steps: 0,
             m: vec![0.0; len],
             v: vec![0.0; len],
@@ -49,10 +56,9 @@ impl Adam {
         assert_eq!(params.len(), self.m.len());
         assert_eq!(grads.len(), self.m.len());
         self.steps += 1;
-        let (b1, b2) = (self.beta1 as f32, self.beta2 as f32);
-        let step_size = (self.lr / (1.0 - self.beta1.powi(self.steps))) as f32;
-        let root_correction = (1.0 - self.beta2.powi(self.steps)).sqrt() as f32;
-        let (wd, eps) = (self.weight_decay as f32, self.eps as f32);
+        let (b1, b2) = (BETA1 as f32, BETA2 as f32);
+        let (step_size, root_correction) = bias_corrections(self.lr, self.steps);
+        let (wd, eps) = (self.weight_decay as f32, EPS as f32);
         let (m, v) = (&mut self.m, &mut self.v);
         let h = Hyper {
             b1,

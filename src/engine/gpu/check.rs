@@ -3,9 +3,8 @@
 
 use super::context::GpuContext;
 use super::kernels::{activation_words, binning_words, grid, Kernel, Kernels};
-use super::network::{
-    adam_scalars, group, read_staging, staging, storage, storage_init, uniform, StepUniform,
-};
+use super::network::{group, read_staging, staging, storage, storage_init, uniform, StepUniform};
+use crate::network::adam::{self, bias_corrections};
 use crate::network::layer::{Activation, Binning};
 
 pub struct KernelCheck {
@@ -228,13 +227,13 @@ impl KernelCheck {
                 0,
                 0,
                 (weight_decay as f32).to_bits(),
-                0.9f32.to_bits(),
-                0.999f32.to_bits(),
-                1e-8f32.to_bits(),
+                (adam::BETA1 as f32).to_bits(),
+                (adam::BETA2 as f32).to_bits(),
+                (adam::EPS as f32).to_bits(),
             ],
         );
         for (t, g) in grads.iter().enumerate() {
-            let (s, r) = adam_scalars(lr, t as i32 + 1);
+            let (s, r) = bias_corrections(lr, t as i32 + 1);
             let st = uniform(
                 d,
                 &StepUniform {

@@ -11,6 +11,7 @@
 use super::context::{GpuContext, Need};
 use super::kernels::{activation_words, binning_words, grid, prefer_direct, Kernel, Kernels};
 use super::pid::{PidBindings, PidKernel};
+use crate::network::adam::{self, bias_corrections};
 use crate::network::layer::{Activation, Binning, Layer, Wiring};
 use crate::network::model::{
     ModelKind, Network, RunConfig, STREAM_EVAL, STREAM_EVAL_FIRST, STREAM_HIDDEN,
@@ -24,10 +25,6 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use wgpu::util::DeviceExt;
-
-const ADAM_BETA1: f64 = 0.9;
-const ADAM_BETA2: f64 = 0.999;
-const ADAM_EPS: f64 = 1e-8;
 
 /// The models the GPU engine runs; the others stay on the CPU engine.
 pub fn supports(model: ModelKind) -> bool {
@@ -184,13 +181,6 @@ impl StepUniform {
         w[10] = self.sample_offset;
         w
     }
-}
-
-/// Adam's per-step scalars, computed in f64 exactly as `Adam::step` does.
-pub(crate) fn adam_scalars(lr: f64, t: i32) -> (f32, f32) {
-    let step_size = (lr / (1.0 - ADAM_BETA1.powi(t))) as f32;
-    let root_correction = (1.0 - ADAM_BETA2.powi(t)).sqrt() as f32;
-    (step_size, root_correction)
 }
 
 pub struct GpuNetwork {
@@ -812,9 +802,9 @@ impl PlanBuilder<'_> {
                 skip as u32,
                 matches!(id, LayerId::Output) as u32,
                 f(l.weight_decay as f32),
-                f(ADAM_BETA1 as f32),
-                f(ADAM_BETA2 as f32),
-                f(ADAM_EPS as f32),
+                f(adam::BETA1 as f32),
+                f(adam::BETA2 as f32),
+                f(adam::EPS as f32),
             ]);
             let mask = src.mask.as_ref().unwrap_or(&src.grad);
             // `mask` is read only when mask_kind is 2; the gradient stands in otherwise
@@ -918,8 +908,8 @@ impl GpuNetwork {
         }
         let b = self.batch.min(self.train_len - j * self.batch);
         let seed = self.config.sample_seed;
-        let (hs, hr) = adam_scalars(self.hidden.lr, self.hidden.adam_steps + 1);
-        let (os, or) = adam_scalars(self.output.lr, self.output.adam_steps + 1);
+        let (hs, hr) = bias_corrections(self.hidden.lr, self.hidden.adam_steps + 1);
+        let (os, or) = bias_corrections(self.output.lr, self.output.adam_steps + 1);
         let u = StepUniform {
             data_offset: (j * self.batch) as u32,
             key_first: counter_key(seed, STREAM_HIDDEN_FIRST, self.step),
