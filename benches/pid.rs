@@ -119,6 +119,7 @@ fn bench(c: &mut Criterion) {
 
 /// A device from the default adapter (Mesa's llvmpipe where there is no GPU), or None.
 fn gpu() -> Option<(wgpu::Device, wgpu::Queue)> {
+    infomorph::engine::gpu::context::quiet_mesa_runtime_dir();
     let instance =
         wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let Ok(adapter) = pollster::block_on(instance.request_adapter(&Default::default())) else {

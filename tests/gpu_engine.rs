@@ -18,11 +18,7 @@ use infomorph::tasks::mnist::mnist10k;
 use ndarray::{Array2, Axis};
 
 fn context() -> Option<GpuContext> {
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-        let dir = std::env::temp_dir().join("infomorph-xdg");
-        let _ = std::fs::create_dir_all(&dir);
-        std::env::set_var("XDG_RUNTIME_DIR", dir);
-    }
+    infomorph::engine::gpu::context::quiet_mesa_runtime_dir();
     match pollster::block_on(GpuContext::new()) {
         Ok(ctx) => {
             eprintln!("adapter: {}", ctx.adapter_description());

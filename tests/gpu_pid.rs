@@ -6,6 +6,7 @@
 //! print "SKIPPED: no wgpu adapter" to stderr, uncaptured.
 
 use infomorph::engine::gpu::pid::PidKernel;
+use infomorph::goals::GoalFamily;
 use infomorph::pid::{Digits, Isx, JointShape, NeuronBatch};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -13,6 +14,23 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::OnceLock;
 use wgpu::util::DeviceExt;
+
+/// The paper's goals (method §5), from the presets the engine uses.
+fn goal(family: GoalFamily, name: &str) -> Vec<f64> {
+    infomorph::goals::preset(family, name).expect("preset")
+}
+fn gamma2() -> Vec<f64> {
+    goal(GoalFamily::Context, "optimized")
+}
+fn gamma2_b() -> Vec<f64> {
+    goal(GoalFamily::Lateral, "optimized")
+}
+fn gamma3() -> Vec<f64> {
+    goal(GoalFamily::Trivariate, "optimized")
+}
+fn gamma3_four_term() -> Vec<f64> {
+    goal(GoalFamily::Trivariate, "four-term")
+}
 
 struct Gpu {
     device: wgpu::Device,
@@ -23,11 +41,7 @@ struct Gpu {
 fn gpu() -> Option<&'static Gpu> {
     static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
     let gpu = GPU.get_or_init(|| {
-        if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-            let dir = std::env::temp_dir().join("infomorph-xdg-runtime");
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            std::env::set_var("XDG_RUNTIME_DIR", dir);
-        }
+        infomorph::engine::gpu::context::quiet_mesa_runtime_dir();
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = match pollster::block_on(instance.request_adapter(&Default::default())) {
@@ -58,23 +72,6 @@ fn gpu() -> Option<&'static Gpu> {
         let _ = writeln!(std::io::stderr(), "SKIPPED: no wgpu adapter");
     }
     gpu.as_ref()
-}
-
-/// The paper's optimised goals (method §5).
-const GAMMA2: [f64; 5] = [0.0379, 0.3185, 0.7755, 0.1536, 0.0076];
-const GAMMA2_B: [f64; 5] = [0.8051, -0.4079, 0.5380, 0.5634, -0.0097];
-const GAMMA3: [f64; 19] = [
-    0.3307, 0.9781, -0.9935, 0.4017, 0.2428, 0.6255, 0.4713, 0.0212, 0.0605, -0.9470, -0.0199,
-    -0.9677, -0.6924, 0.4270, 0.9736, 0.7370, -0.1218, -0.2151, 0.0350,
-];
-
-fn gamma3_four_term() -> Vec<f64> {
-    let mut g = vec![0.0; 19];
-    g[0] = 0.33;
-    g[1] = 1.0;
-    g[2] = -1.0;
-    g[11] = -1.0;
-    g
 }
 
 /// One layer's PID input: packed bins and θ, neuron-major.
@@ -286,12 +283,12 @@ fn three_sources_sparse() {
     parity(
         "3 sources, 7 × 1024, ~30 states",
         &sparse(3, 20, 7, 1024, 30),
-        &GAMMA3,
+        &gamma3(),
     );
     parity(
         "3 sources, 100 × 1000, ~60 states",
         &sparse(3, 20, 100, 1000, 60),
-        &GAMMA3,
+        &gamma3(),
     );
 }
 
@@ -300,7 +297,7 @@ fn three_sources_all_distinct() {
     parity(
         "3 sources, 7 × 1024, all distinct",
         &distinct(3, 20, 7, 1024),
-        &GAMMA3,
+        &gamma3(),
     );
     parity(
         "3 sources, 3 × 1000, all distinct, 256 bins",
@@ -314,12 +311,12 @@ fn two_sources_sparse() {
     parity(
         "2 sources, 7 × 1024, ~20 states",
         &sparse(2, 20, 7, 1024, 20),
-        &GAMMA2,
+        &gamma2(),
     );
     parity(
         "2 sources, 100 × 1000, ~40 states",
         &sparse(2, 20, 100, 1000, 40),
-        &GAMMA2_B,
+        &gamma2_b(),
     );
 }
 
@@ -328,17 +325,17 @@ fn small_and_degenerate_batches() {
     parity(
         "2 sources, 3 × 100, one state",
         &sparse(2, 20, 3, 100, 1),
-        &GAMMA2,
+        &gamma2(),
     );
     parity(
         "3 sources, 5 × 37, ~5 states",
         &sparse(3, 20, 5, 37, 5),
-        &GAMMA3,
+        &gamma3(),
     );
     parity(
         "3 sources, 2 × 1, one sample",
         &sparse(3, 20, 2, 1, 1),
-        &GAMMA3,
+        &gamma3(),
     );
 }
 
@@ -347,12 +344,12 @@ fn two_sources_all_distinct() {
     parity(
         "2 sources, 7 × 1024, all distinct, 256 bins",
         &distinct(2, 256, 7, 1024),
-        &GAMMA2,
+        &gamma2(),
     );
     parity(
         "2 sources, 5 × 300, all distinct, 20 bins",
         &distinct(2, 20, 5, 300),
-        &GAMMA2_B,
+        &gamma2_b(),
     );
 }
 
@@ -360,16 +357,8 @@ fn two_sources_all_distinct() {
 fn goal_changes_with_set_goal() {
     let Some(g) = gpu() else { return };
     for (b, first, second) in [
-        (
-            sparse(3, 20, 7, 1024, 30),
-            GAMMA3.to_vec(),
-            gamma3_four_term(),
-        ),
-        (
-            sparse(2, 20, 7, 1000, 20),
-            GAMMA2.to_vec(),
-            GAMMA2_B.to_vec(),
-        ),
+        (sparse(3, 20, 7, 1024, 30), gamma3(), gamma3_four_term()),
+        (sparse(2, 20, 7, 1000, 20), gamma2(), gamma2_b()),
     ] {
         let s = setup(g, &b, &first);
         compare("before set_goal", &b, &step(g, &s), &cpu(&b, &first));
@@ -383,7 +372,7 @@ fn goal_changes_with_set_goal() {
 fn results_are_deterministic() {
     let Some(g) = gpu() else { return };
     let b = sparse(3, 20, 7, 1000, 40);
-    let s = setup(g, &b, &GAMMA3);
+    let s = setup(g, &b, &gamma3());
     let first = step(g, &s);
     for _ in 0..3 {
         assert_eq!(step(g, &s), first);
@@ -426,7 +415,7 @@ fn published_gates() {
     let xor: Vec<Vec<usize>> = (0..4)
         .map(|i| vec![i / 2, i % 2, (i / 2) ^ (i % 2)])
         .collect();
-    let got = gate_terms(&gate_batch(&xor, 250), &GAMMA2);
+    let got = gate_terms(&gate_batch(&xor, 250), &gamma2());
     let want = [l(3.0 / 2.0), l(3.0 / 2.0), l(2.0 / 3.0), l(4.0 / 3.0), 0.0];
     for (g, w) in got.iter().zip(want) {
         assert!((*g as f64 - w).abs() < 1e-4, "XOR: {got:?} vs {want:?}");
@@ -442,7 +431,7 @@ fn published_gates() {
             ]
         })
         .collect();
-    let got = gate_terms(&gate_batch(&parity, 125), &GAMMA3);
+    let got = gate_terms(&gate_batch(&parity, 125), &gamma3());
     if got.is_empty() {
         return;
     }
@@ -477,12 +466,12 @@ fn refuses_what_it_cannot_run() {
     let Some(g) = gpu() else { return };
     let err = |r: Result<PidKernel, String>| r.err().expect("refused");
     assert!(err(PidKernel::new(&g.device, 4, 10, 64, 20, &[0.0; 167])).contains("sources"));
-    assert!(err(PidKernel::new(&g.device, 3, 10, 64, 300, &GAMMA3)).contains("bins"));
-    assert!(err(PidKernel::new(&g.device, 2, 10, 64, 20, &GAMMA3)).contains("γ"));
-    let big = err(PidKernel::new(&g.device, 3, 2000, 1 << 16, 20, &GAMMA3));
+    assert!(err(PidKernel::new(&g.device, 3, 10, 64, 300, &gamma3())).contains("bins"));
+    assert!(err(PidKernel::new(&g.device, 2, 10, 64, 20, &gamma3())).contains("γ"));
+    let big = err(PidKernel::new(&g.device, 3, 2000, 1 << 16, 20, &gamma3()));
     assert!(big.contains("max_storage_buffer_binding_size"), "{big}");
     // The largest shape the brief asks for fits downlevel_defaults.
-    let b = PidKernel::new(&g.device, 2, 2000, 4096, 20, &GAMMA2);
+    let b = PidKernel::new(&g.device, 2, 2000, 4096, 20, &gamma2());
     assert!(b.is_ok(), "{:?}", b.err());
 }
 
@@ -492,6 +481,6 @@ fn largest_shape_2000_neurons_4096_batch() {
     parity(
         "3 sources, 2000 × 4096, ~60 states",
         &sparse(3, 20, 2000, 4096, 60),
-        &GAMMA3,
+        &gamma3(),
     );
 }

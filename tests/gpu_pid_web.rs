@@ -7,6 +7,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use infomorph::engine::gpu::pid::PidKernel;
+use infomorph::goals::GoalFamily;
 use infomorph::pid::{Digits, Isx, JointShape, NeuronBatch};
 use std::cell::RefCell;
 use std::future::Future;
@@ -15,6 +16,17 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use wasm_bindgen_test::*;
 use wgpu::util::DeviceExt;
+
+/// The paper's goals (method §5), from the presets the engine uses.
+fn goal(family: GoalFamily, name: &str) -> Vec<f64> {
+    infomorph::goals::preset(family, name).expect("preset")
+}
+fn gamma2() -> Vec<f64> {
+    goal(GoalFamily::Context, "optimized")
+}
+fn gamma3() -> Vec<f64> {
+    goal(GoalFamily::Trivariate, "optimized")
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -154,12 +166,6 @@ fn check(what: &str, gpu: &(Vec<f32>, Vec<f32>), cpu: &(Vec<f64>, Vec<f64>)) {
     assert!(dtheta <= 1e-3 * scale, "{what}: dθ differs by {dtheta}");
 }
 
-const GAMMA2: [f64; 5] = [0.0379, 0.3185, 0.7755, 0.1536, 0.0076];
-const GAMMA3: [f64; 19] = [
-    0.3307, 0.9781, -0.9935, 0.4017, 0.2428, 0.6255, 0.4713, 0.0212, 0.0605, -0.9470, -0.0199,
-    -0.9677, -0.6924, 0.4270, 0.9736, 0.7370, -0.1218, -0.2151, 0.0350,
-];
-
 #[wasm_bindgen_test]
 async fn xor_matches_the_published_values_and_the_cpu() {
     let Some((device, queue)) = device().await else {
@@ -167,7 +173,7 @@ async fn xor_matches_the_published_values_and_the_cpu() {
     };
     let keys: Vec<u32> = (0..400).map(|i| (i % 4 / 2) | ((i % 2) << 8)).collect();
     let theta: Vec<f32> = (0..400).map(|i| ((i % 4 / 2) ^ (i % 2)) as f32).collect();
-    let (gpu, cpu) = both(&device, &queue, (2, 2, 1), &keys, &theta, &GAMMA2).await;
+    let (gpu, cpu) = both(&device, &queue, (2, 2, 1), &keys, &theta, &gamma2()).await;
     check("XOR", &gpu, &cpu);
     let l = f64::log2;
     let want = [l(1.5), l(1.5), l(2.0 / 3.0), l(4.0 / 3.0), 0.0];
@@ -206,6 +212,6 @@ async fn sparse_trivariate_layer_matches_the_cpu() {
             theta.push((1.0 / (1.0 + (-a).exp())).clamp(1e-6, 1.0 - 1e-6));
         }
     }
-    let (gpu, cpu) = both(&device, &queue, (3, 20, neurons), &keys, &theta, &GAMMA3).await;
+    let (gpu, cpu) = both(&device, &queue, (3, 20, neurons), &keys, &theta, &gamma3()).await;
     check("3 sources, 20 × 1000", &gpu, &cpu);
 }

@@ -33,14 +33,7 @@ enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
-    // Mesa's Vulkan drivers print a warning to stderr without XDG_RUNTIME_DIR; the GPU
-    // engine does not need it, so point it at a private temporary directory.
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-        let dir = std::env::temp_dir().join(format!("infomorph-xdg-{}", std::process::id()));
-        if std::fs::create_dir_all(&dir).is_ok() {
-            std::env::set_var("XDG_RUNTIME_DIR", &dir);
-        }
-    }
+    crate::engine::gpu::context::quiet_mesa_runtime_dir();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

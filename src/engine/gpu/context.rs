@@ -172,3 +172,18 @@ pub fn check_limits(limits: &wgpu::Limits, needs: &[Need]) -> Result<(), String>
     }
     Ok(())
 }
+
+/// Mesa's Vulkan drivers print a warning to stderr when XDG_RUNTIME_DIR is unset; wgpu
+/// does not need the directory, so point it at one fixed private folder per user (made
+/// once, reused by every run). Call at start-up, before other threads exist.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn quiet_mesa_runtime_dir() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return;
+    }
+    let user = std::env::var("USER").unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("infomorph-xdg-{user}"));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        std::env::set_var("XDG_RUNTIME_DIR", &dir);
+    }
+}
