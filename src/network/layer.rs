@@ -611,6 +611,24 @@ impl Layer {
         self.activate(aggregates).1
     }
 
+    /// The two recurrent steps of a layer whose last source is lateral, given the other
+    /// sources' inputs: step 1 with lateral input 0 (the lateral aggregate is its bias),
+    /// step 2 with step 1's outputs `sample(θ₁)`. The other aggregates serve both steps.
+    /// Returns step 2's forward pass and step 1's outputs (step 2's lateral input).
+    pub fn forward_recurrent(
+        &self,
+        inputs: &[ArrayView2<f32>],
+        sample: impl FnOnce(&Array2<f32>) -> Array2<f32>,
+    ) -> (Forward, Array2<f32>) {
+        let lateral = inputs.len();
+        let batch = inputs[0].nrows();
+        let mut aggregates = self.aggregates(inputs);
+        aggregates.push(self.bias_aggregate(lateral, batch));
+        let y1 = sample(&self.theta_from(&aggregates));
+        aggregates[lateral] = self.aggregate(lateral, y1.view());
+        (self.forward_from(aggregates), y1)
+    }
+
     /// Activation A and θ = σ(A) clamped to [ε, 1 − ε], batch × neurons each.
     fn activate(&self, aggregates: &[Array2<f32>]) -> (Array2<f32>, Array2<f32>) {
         profile::stage("activation, θ", || self.activate_now(aggregates))

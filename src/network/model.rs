@@ -419,7 +419,6 @@ impl Network {
             -1.0
         };
         let layer = self.hidden.as_mut().expect("model has a hidden layer");
-        let batch = x.nrows();
         let mut inputs: Vec<ArrayView2<f32>> = vec![x];
         if kind.has_label_context() {
             inputs.push(context);
@@ -428,14 +427,7 @@ impl Network {
             layer::sample(theta, counter_key(seed, stream, step), offset, low)
         };
         let fwd = if kind.has_lateral() {
-            // Step 1 with lateral input 0, step 2 with step 1's outputs; F and C
-            // aggregates are the same in both steps.
-            let lateral = inputs.len();
-            let mut aggregates = layer.aggregates(&inputs);
-            aggregates.push(layer.bias_aggregate(lateral, batch));
-            let y1 = sample(&layer.theta_from(&aggregates), streams.0);
-            aggregates[lateral] = layer.aggregate(lateral, y1.view());
-            let fwd = layer.forward_from(aggregates);
+            let (fwd, y1) = layer.forward_recurrent(&inputs, |theta| sample(theta, streams.0));
             let terms = learn.then(|| {
                 let mut second = inputs.clone();
                 second.push(y1.view());

@@ -601,15 +601,14 @@ impl State {
             if !matches!(kind, ModelKind::Lateral) {
                 inputs.push(label.view());
             }
-            let mut agg = layer.aggregates(&inputs);
             if kind.has_lateral() {
-                let lat = inputs.len();
-                agg.push(layer.bias_aggregate(lat, rows));
                 let key = counter_key(self.config.sample_seed, 77, net.steps());
-                let y1 = layer::sample(&layer.forward_from(agg.clone()).theta, key, 0, low);
-                agg[lat] = layer.aggregate(lat, y1.view());
+                layer
+                    .forward_recurrent(&inputs, |theta| layer::sample(theta, key, 0, low))
+                    .0
+            } else {
+                layer.forward(&inputs)
             }
-            layer.forward_from(agg)
         };
         let fwd = match net.hidden.as_ref() {
             Some(layer) if shows_hidden => hidden_forward(layer),
