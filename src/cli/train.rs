@@ -285,35 +285,10 @@ fn train_on_engine(
         let before = engine.steps();
         let step = engine.queue_steps(spe).and_then(|()| {
             let m = pollster::block_on(engine.metrics())?;
-            for (name, t) in [("hidden", &m.hidden_mean), ("output", &m.output_mean)] {
-                if t.iter().any(|v| !v.is_finite()) {
-                    return Err(format!(
-                        "the {name} layer's goal is not finite at epoch {epoch}, step {}",
-                        m.step
-                    ));
-                }
-            }
+            train::check_goals(&m.hidden_mean, &m.output_mean, epoch, m.step)?;
             // As train_epoch: the weights are checked once per epoch (a full readback,
             // once per epoch, not per step).
-            let net = pollster::block_on(engine.network())?;
-            for (name, layer) in net
-                .hidden
-                .iter()
-                .map(|l| ("hidden", l))
-                .chain([("output", &net.output)])
-            {
-                let bad = layer.sources.iter().any(|s| {
-                    s.weights
-                        .iter()
-                        .chain(s.bias.iter())
-                        .any(|w| !w.is_finite())
-                });
-                if bad {
-                    return Err(format!(
-                        "the {name} layer's weights are not finite at epoch {epoch}"
-                    ));
-                }
-            }
+            train::check_weights(&pollster::block_on(engine.network())?, epoch)?;
             Ok(m)
         });
         let m = match step {

@@ -57,41 +57,50 @@ pub fn train_epoch(
             yb.push(task.train_y[i]);
         }
         let terms = net.train_batch(view(&xb, dim), &yb);
-        for (name, t) in [("hidden", &terms.hidden), ("output", &terms.output)] {
-            if t.iter().any(|v| !v.is_finite()) {
-                return Err(TrainError(format!(
-                    "the {name} layer's goal is not finite at epoch {epoch}, step {}",
-                    net.steps()
-                )));
-            }
-        }
+        check_goals(&terms.hidden, &terms.output, epoch, net.steps()).map_err(TrainError)?;
         accumulate(&mut hidden, &terms.hidden);
         accumulate(&mut output, &terms.output);
         steps += 1;
     }
-    for layer in net.hidden.iter().chain(std::iter::once(&net.output)) {
-        if layer.sources.iter().any(|s| {
-            s.weights
-                .iter()
-                .chain(s.bias.iter())
-                .any(|w| !w.is_finite())
-        }) {
-            let name = if std::ptr::eq(layer, &net.output) {
-                "output"
-            } else {
-                "hidden"
-            };
-            return Err(TrainError(format!(
-                "the {name} layer's weights are not finite at epoch {epoch}"
-            )));
-        }
-    }
+    check_weights(net, epoch).map_err(TrainError)?;
     let scale = 1.0 / steps.max(1) as f64;
     hidden
         .iter_mut()
         .chain(output.iter_mut())
         .for_each(|v| *v *= scale);
     Ok((hidden, output))
+}
+
+/// The message that stops a run whose goal terms (per layer) are not finite.
+pub fn check_goals(hidden: &[f64], output: &[f64], epoch: usize, step: u32) -> Result<(), String> {
+    for (name, t) in [("hidden", hidden), ("output", output)] {
+        if t.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "the {name} layer's goal is not finite at epoch {epoch}, step {step}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The message that stops a run whose weights or biases are not finite (checked once
+/// per epoch).
+pub fn check_weights(net: &Network, epoch: usize) -> Result<(), String> {
+    let layers = net.hidden.iter().map(|l| ("hidden", l));
+    for (name, layer) in layers.chain([("output", &net.output)]) {
+        let bad = layer.sources.iter().any(|s| {
+            s.weights
+                .iter()
+                .chain(s.bias.iter())
+                .any(|w| !w.is_finite())
+        });
+        if bad {
+            return Err(format!(
+                "the {name} layer's weights are not finite at epoch {epoch}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn accumulate(sum: &mut Vec<f64>, terms: &[f64]) {
