@@ -169,18 +169,6 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Switches to the CPU engine now if the GPU device was lost (steps and readbacks
-    /// also check); true if it did.
-    pub fn check_device(&mut self) -> bool {
-        if let Inner::Gpu(g) = &self.inner {
-            if g.context().is_lost() {
-                self.fall_back();
-                return true;
-            }
-        }
-        false
-    }
-
     /// "gpu" or "cpu".
     pub fn engine_name(&self) -> &'static str {
         match self.inner {

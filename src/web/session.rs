@@ -18,7 +18,7 @@ use crate::data::idx::{read_idx_images, read_idx_labels};
 use crate::engine::{Engine, EnginePreference};
 use crate::network::layer::{self, Activation, Binning, Layer};
 use crate::network::model::{one_hot, ModelKind, Network, RunConfig};
-use crate::network::train::{view, EpochMetrics};
+use crate::network::train::{check_goals, view, EpochMetrics};
 use crate::pid::Lattice;
 use crate::rng::{counter_key, Stream};
 use crate::tasks::{self, TaskData};
@@ -824,15 +824,10 @@ impl State {
             yb.push(self.task.train_y[i]);
         }
         let (hidden, output) = self.backend.train_batch(view(&xb, dim), &yb);
-        for (name, t) in [("hidden", &hidden), ("output", &output)] {
-            if t.iter().any(|v| !v.is_finite()) {
-                self.error = Some(format!(
-                    "the {name} layer's goal stopped being a finite number at epoch {}, step {}: \
-                     lower the learning rates or change γ, then reset",
-                    self.epoch + 1,
-                    self.step()
-                ));
-            }
+        if let Err(e) = check_goals(&hidden, &output, self.epoch + 1, self.step()) {
+            self.error = Some(format!(
+                "{e}: lower the learning rates or change γ, then reset"
+            ));
         }
         accumulate(&mut self.epoch_hidden, &hidden);
         accumulate(&mut self.epoch_output, &output);
@@ -1033,7 +1028,6 @@ impl State {
             };
             return Some((engine, job));
         }
-        engine.check_device();
         let k = g
             .chunk
             .clamp(1, MAX_QUEUED)
@@ -1135,15 +1129,10 @@ impl State {
             self.rate_steps = 0;
             self.rate_ms = 0.0;
         }
-        for (name, t) in [("hidden", &m.hidden), ("output", &m.output)] {
-            if t.iter().any(|v| !v.is_finite()) {
-                self.error = Some(format!(
-                    "the {name} layer's goal stopped being a finite number at epoch {}, step {}: \
-                     lower the learning rates or change γ, then reset",
-                    self.epoch + 1,
-                    m.step
-                ));
-            }
+        if let Err(e) = check_goals(&m.hidden, &m.output, self.epoch + 1, m.step) {
+            self.error = Some(format!(
+                "{e}: lower the learning rates or change γ, then reset"
+            ));
         }
         self.last_hidden = m.hidden;
         self.last_output = m.output;
