@@ -118,6 +118,7 @@ export async function start(engine, api, urls) {
   let goalTrace = []; // [[step, goal]]
   let viewing = null; // an imported run file
   let creating = Promise.resolve();
+  let generation = 0; // of the worker's session: stats of a replaced one are dropped
   let heatGeom = null;
   let fieldsGeom = null;
   let sessionError = null;
@@ -247,14 +248,20 @@ export async function start(engine, api, urls) {
     goalTimer = setTimeout(() => worker.call("goal", { gamma }).catch((e) => alertBox(e.message)), 60);
   }
 
-  $("c-goal").addEventListener("change", () => {
-    const v = $("c-goal").value;
-    if (v === "custom") return;
-    state.config.goal = v;
+  /** Picks the goal preset `name` (dropping a custom γ, and a pending send of one). */
+  function setPreset(name) {
+    clearTimeout(goalTimer);
+    state.config.goal = name;
     state.config.gamma = null;
     renderGoalEditor();
     updateUrl();
     worker.call("goal", { gamma: currentGamma() }).catch((e) => alertBox(e.message));
+  }
+
+  $("c-goal").addEventListener("change", () => {
+    const v = $("c-goal").value;
+    if (v === "custom") return;
+    setPreset(v);
   });
 
   $("gamma-apply").addEventListener("click", () => {
@@ -268,13 +275,7 @@ export async function start(engine, api, urls) {
       const copy = { ...state, config: { ...state.config }, activation: { ...state.activation } };
       C.applyEntries(copy, Object.entries(value), { strict: true });
       if (copy.config.gamma) setGamma(copy.config.gamma);
-      else {
-        state.config.goal = copy.config.goal;
-        state.config.gamma = null;
-        renderGoalEditor();
-        updateUrl();
-        worker.call("goal", { gamma: currentGamma() }).catch((e) => alertBox(e.message));
-      }
+      else setPreset(copy.config.goal);
       msg.textContent = "applied";
       msg.classList.remove("bad");
     } catch (error) {
@@ -325,10 +326,7 @@ export async function start(engine, api, urls) {
     changed();
   });
   $("c-model").addEventListener("change", () => {
-    state.config.model = $("c-model").value;
-    const fam = C.family(state.config.model);
-    if (fam && !C.GOALS[fam].includes(state.config.goal)) state.config.goal = "heuristic";
-    if (state.config.gamma && state.config.gamma.length !== C.termCount(state.config.model)) state.config.gamma = null;
+    C.applyEntries(state, [["model", $("c-model").value]]).forEach((p) => alertBox(p));
     changed();
   });
   for (const key of numberKeys) {
@@ -369,6 +367,7 @@ export async function start(engine, api, urls) {
     trace = [];
     goalTrace = [];
     selected = 0;
+    const gen = ++generation;
     const config = { ...C.runConfig(state) };
     if (uploaded) config.task = uploaded.name;
     $("run-state").textContent = state.config.task === "mnist10k" && !uploaded ? "loading MNIST-10k…" : "";
@@ -382,6 +381,7 @@ export async function start(engine, api, urls) {
           adapter: adapter ?? "",
           engine: state.page.engine,
           data: dataFor(),
+          generation: gen,
         }),
       )
       .then(async () => {
@@ -412,7 +412,7 @@ export async function start(engine, api, urls) {
 
   worker.on((m) => {
     if (m.type === "stats") {
-      if (viewing) return;
+      if (viewing || m.generation !== generation) return;
       stats = JSON.parse(m.stats);
       for (const n of stats.notices ?? []) {
         // Why the CPU engine runs although WebGPU was found, and device losses: once each.
@@ -1153,9 +1153,8 @@ export async function start(engine, api, urls) {
   api.setConfig = (obj) => {
     if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new Error("setConfig needs an object");
     const next = { config: { ...state.config }, activation: { ...state.activation }, page: state.page };
-    const entries = Object.entries(obj).filter(([k, v]) => !(k === "gamma" && v === null));
-    if ("goal" in obj && !("gamma" in obj)) next.config.gamma = null;
-    C.applyEntries(next, entries, { strict: true });
+    // A goal drops a custom γ; gamma: null is skipped there, so it is cleared here.
+    C.applyEntries(next, Object.entries(obj), { strict: true });
     if ("gamma" in obj && obj.gamma === null) next.config.gamma = null;
     state = next;
     uploaded = null;

@@ -434,59 +434,32 @@ function regions3(ctx, names, values, letters, gamma, scale, hits) {
     }
     return idx("{123}");
   };
-  // Class map and fills.
-  const cls = new Int16Array(W * H).fill(-2);
+  // The per-pixel geometry depends only on the canvas size, the term names and the
+  // goal terms' signs (cached, see regions3Geometry); per frame only the fills change.
+  const geo = regions3Geometry(W, H, names, gamma, {
+    bx,
+    by,
+    bw,
+    bh,
+    classify: (x, y) => classify((x + 0.5 - cx) / ax, (y + 0.5 - cy) / ay),
+  });
+  const { tag } = geo;
+  // Palette by tag + 4: -4 negative goal rim, -3 positive goal rim, -2 boundary,
+  // -1 outside every region (grey), c ≥ 0 region c.
   const colours = values.map((v) => rgbOf(diverging(v, scale)));
-  const grey = rgbOf("#c8ccd4");
-  const img = ctx.getImageData(0, 0, W, H);
-  const px = img.data;
-  for (let y = by; y < by + bh; y++) {
-    for (let x = bx; x < bx + bw; x++) {
-      const c = classify((x + 0.5 - cx) / ax, (y + 0.5 - cy) / ay);
-      cls[y * W + x] = c;
-      const [R, G, B] = c >= 0 ? colours[c] : grey;
-      const o = 4 * (y * W + x);
-      px[o] = R;
-      px[o + 1] = G;
-      px[o + 2] = B;
-      px[o + 3] = 255;
+  const palette = [rgbOf("#8b1e3f"), rgbOf("#0b6e4f"), rgbOf("#8a93a3"), rgbOf("#c8ccd4"), ...colours];
+  // As RGBA words in the platform's byte order, for whole-pixel writes.
+  const words = new Uint32Array(palette.length);
+  const bytes = new Uint8Array(words.buffer);
+  palette.forEach(([R, G, B], k) => bytes.set([R, G, B, 255], 4 * k));
+  if (bw > 0 && bh > 0) {
+    const img = ctx.getImageData(bx, by, bw, bh);
+    const px = new Uint32Array(img.data.buffer, img.data.byteOffset, bw * bh);
+    for (let y = by, o = 0; y < by + bh; y++) {
+      for (let i = y * W + bx, end = i + bw; i < end; i++, o++) px[o] = words[tag[i] + 4];
     }
+    ctx.putImageData(img, bx, by);
   }
-  // Region boundaries (thin grey), then goal terms' boundaries (thick, coloured).
-  const boundary = (x, y) => {
-    const c = cls[y * W + x];
-    return (x + 1 < W && cls[y * W + x + 1] !== c) || (y + 1 < H && cls[(y + 1) * W + x] !== c);
-  };
-  const paint = (o, [R, G, B]) => {
-    px[o] = R;
-    px[o + 1] = G;
-    px[o + 2] = B;
-    px[o + 3] = 255;
-  };
-  const edge = rgbOf("#8a93a3");
-  for (let y = by; y < by + bh; y++) for (let x = bx; x < bx + bw; x++) if (boundary(x, y)) paint(4 * (y * W + x), edge);
-  if (gamma) {
-    const pos = rgbOf("#0b6e4f");
-    const neg = rgbOf("#8b1e3f");
-    for (let y = by; y < by + bh; y++) {
-      for (let x = bx; x < bx + bw; x++) {
-        const c = cls[y * W + x];
-        if (c < 0 || !gamma[c]) continue;
-        // Inner 3-px rim of each goal region.
-        let rim = false;
-        for (let dy = -3; dy <= 3 && !rim; dy++) {
-          for (let dx = -3; dx <= 3 && !rim; dx++) {
-            const yy = y + dy;
-            const xx = x + dx;
-            if (Math.abs(dx) + Math.abs(dy) > 3 || yy < by || yy >= by + bh || xx < bx || xx >= bx + bw) continue;
-            if (cls[yy * W + xx] !== c) rim = true;
-          }
-        }
-        if (rim) paint(4 * (y * W + x), gamma[c] > 0 ? pos : neg);
-      }
-    }
-  }
-  ctx.putImageData(img, 0, 0);
   // Crisp outlines of the information quantities: H(T) box, joint ellipse, circles.
   ctx.strokeStyle = MUTED;
   ctx.lineWidth = 1;
@@ -546,16 +519,77 @@ function regions3(ctx, names, values, letters, gamma, scale, hits) {
   }
   // A dense grid of small hit regions, so hovering anywhere in a region finds it
   // (the page picks the nearest hit).
-  for (let y = by + 3; y < by + bh; y += 6) {
-    for (let x = bx + 3; x < bx + bw; x += 6) {
-      const c = cls[y * W + x];
-      if (c >= 0) hits.push({ x, y, r: 4, index: c });
-    }
-  }
+  for (const { x, y, index } of geo.grid) hits.push({ x, y, r: 4, index });
   const L = letters.slice(0, 3).map((l, i) => l ?? String(i + 1)).join(",");
   text(ctx, `H(T) box · I(T;${L}) ellipse · circles: I(T;Sᵢ) · outside them: synergies`, W / 2, H - 7, {
     size: 10,
     color: MUTED,
     align: "center",
   });
+}
+
+// regions3's per-pixel geometry, which depends only on the canvas size and the term
+// names (class map, boundaries, hover grid) and on which goal terms are non-zero and
+// their signs (the goal rims). Entries by size and names (a few: the network view and
+// the gate lab may differ): {cls, base, grid, rimKey, tag}. cls: region per pixel
+// (-2 outside the box, -1 in no region); base and tag: what each box pixel shows as a
+// palette tag of regions3 (base without the goal rims, tag with them); grid: the
+// hover grid [{x, y, index}].
+const regions3Cache = new Map();
+
+function regions3Geometry(W, H, names, gamma, { bx, by, bw, bh, classify }) {
+  const key = `${W}x${H}|${names.join(",")}`;
+  let g = regions3Cache.get(key);
+  if (!g) {
+    const cls = new Int16Array(W * H).fill(-2);
+    for (let y = by; y < by + bh; y++) for (let x = bx; x < bx + bw; x++) cls[y * W + x] = classify(x, y);
+    // Region boundaries (thin grey).
+    const base = new Int16Array(W * H).fill(-1);
+    for (let y = by; y < by + bh; y++) {
+      for (let x = bx; x < bx + bw; x++) {
+        const i = y * W + x;
+        const c = cls[i];
+        const edge = (x + 1 < W && cls[i + 1] !== c) || (y + 1 < H && cls[i + W] !== c);
+        base[i] = edge ? -2 : c >= 0 ? c : -1;
+      }
+    }
+    const grid = [];
+    for (let y = by + 3; y < by + bh; y += 6) {
+      for (let x = bx + 3; x < bx + bw; x += 6) {
+        const c = cls[y * W + x];
+        if (c >= 0) grid.push({ x, y, index: c });
+      }
+    }
+    g = { cls, base, grid, rimKey: null, tag: null };
+    if (regions3Cache.size >= 4) regions3Cache.delete(regions3Cache.keys().next().value);
+    regions3Cache.set(key, g);
+  }
+  // Goal terms' boundaries (thick, coloured): the inner 3-px rim of each goal region.
+  const sign = names.map((_, c) => (gamma && gamma[c] ? (gamma[c] > 0 ? "+" : "-") : "0"));
+  const rimKey = sign.join("");
+  if (g.rimKey !== rimKey) {
+    const { cls, base } = g;
+    const tag = base.slice();
+    if (sign.some((s) => s !== "0")) {
+      for (let y = by; y < by + bh; y++) {
+        for (let x = bx; x < bx + bw; x++) {
+          const c = cls[y * W + x];
+          if (c < 0 || sign[c] === "0") continue;
+          let rim = false;
+          for (let dy = -3; dy <= 3 && !rim; dy++) {
+            for (let dx = -3; dx <= 3 && !rim; dx++) {
+              const yy = y + dy;
+              const xx = x + dx;
+              if (Math.abs(dx) + Math.abs(dy) > 3 || yy < by || yy >= by + bh || xx < bx || xx >= bx + bw) continue;
+              if (cls[yy * W + xx] !== c) rim = true;
+            }
+          }
+          if (rim) tag[y * W + x] = sign[c] === "+" ? -3 : -4;
+        }
+      }
+    }
+    g.rimKey = rimKey;
+    g.tag = tag;
+  }
+  return g;
 }

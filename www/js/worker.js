@@ -1,7 +1,8 @@
 // The training worker: owns the engine's Session (src/web/session.rs) so that the
 // page never freezes, whatever a step costs. The page talks to it with messages
 // ({type, id, ...}); answers are {type: "reply", id, ok, value | error}, and while
-// training it posts {type: "stats"} snapshots about ten times a second.
+// training it posts {type: "stats", generation} snapshots about ten times a second
+// (generation: the one the page sent with `create`, so it can drop a replaced session's).
 let glue = null;
 let session = null;
 let playing = false;
@@ -12,6 +13,7 @@ let scheduled = false;
 let pending = null; // {id, remaining}
 let lastPost = 0;
 let lastMap = 0;
+let generation = 0; // the page's number for the session; on every stats message
 const cache = new Map();
 
 const reply = (id, value) => postMessage({ type: "reply", id, ok: true, value });
@@ -31,7 +33,7 @@ async function fetchBytes(url) {
 }
 
 function snapshot(withMap) {
-  const msg = { type: "stats", stats: session.statsJson() };
+  const msg = { type: "stats", generation, stats: session.statsJson() };
   const transfer = [];
   const fields = session.receptiveFields();
   msg.fields = fields;
@@ -149,6 +151,7 @@ async function create(m) {
     throw error;
   }
   session = s;
+  generation = m.generation;
   credit = 0;
   lastTime = performance.now();
   post(true);
