@@ -43,6 +43,12 @@ pub fn train_quota(n: usize) -> usize {
 /// # Panics
 /// If a label is above 9; `read_idx_labels` already refuses those.
 pub fn split(images: &[u8], labels: &[u8]) -> Dataset {
+    split_images(images, labels, IMAGE_PIXELS)
+}
+
+/// [`split`] for images of any size (`pixels` bytes each): the per-class 80 % rule
+/// that MNIST-10k, the 8×8 digits and uploaded IDX files share.
+pub fn split_images(images: &[u8], labels: &[u8], pixels: usize) -> Dataset {
     let mut class_counts = [0usize; CLASSES];
     for &l in labels {
         class_counts[usize::from(l)] += 1;
@@ -54,7 +60,7 @@ pub fn split(images: &[u8], labels: &[u8]) -> Dataset {
         test_images: Vec::new(),
         test_labels: Vec::new(),
     };
-    for (image, &label) in images.chunks_exact(IMAGE_PIXELS).zip(labels) {
+    for (image, &label) in images.chunks_exact(pixels).zip(labels) {
         let c = usize::from(label);
         let (xs, ys) = if seen[c] < train_quota(class_counts[c]) {
             (&mut out.train_images, &mut out.train_labels)

@@ -99,26 +99,16 @@ pub fn split_and_standardise(
 pub fn digits8(data_seed: u64) -> TaskData {
     const RECORDS: &[u8] = include_bytes!("../../assets/digits8x8/digits.bin");
     let labels: Vec<u8> = RECORDS.chunks_exact(65).map(|r| r[0]).collect();
-    let mut counts = [0usize; CLASSES];
-    labels.iter().for_each(|&l| counts[l as usize] += 1);
-    let mut seen = [0usize; CLASSES];
-    let (mut train, mut train_labels, mut test, mut test_labels) = (vec![], vec![], vec![], vec![]);
-    for record in RECORDS.chunks_exact(65) {
-        let c = record[0] as usize;
-        let (x, y) = if seen[c] < crate::data::mnist10k::train_quota(counts[c]) {
-            (&mut train, &mut train_labels)
-        } else {
-            (&mut test, &mut test_labels)
-        };
-        seen[c] += 1;
-        x.extend_from_slice(&record[1..]);
-        y.push(record[0]);
-    }
+    let pixels: Vec<u8> = RECORDS
+        .chunks_exact(65)
+        .flat_map(|r| r[1..].iter().copied())
+        .collect();
+    let data = crate::data::mnist10k::split_images(&pixels, &labels, 64);
     let images = Images {
-        train: &train,
-        train_labels: &train_labels,
-        test: &test,
-        test_labels: &test_labels,
+        train: &data.train_images,
+        train_labels: &data.train_labels,
+        test: &data.test_images,
+        test_labels: &data.test_labels,
         side: 8,
         max: 16.0,
     };

@@ -303,22 +303,8 @@ impl State {
                 (images.pixels, labels, ti.pixels, tl)
             }
             (None, None) => {
-                let mut counts = [0usize; 10];
-                labels.iter().for_each(|&l| counts[l as usize] += 1);
-                let mut seen = [0usize; 10];
-                let (mut a, mut al, mut b, mut bl) = (vec![], vec![], vec![], vec![]);
-                for (img, &l) in images.pixels.chunks_exact(dim).zip(&labels) {
-                    let c = l as usize;
-                    let (x, y) = if seen[c] < crate::data::mnist10k::train_quota(counts[c]) {
-                        (&mut a, &mut al)
-                    } else {
-                        (&mut b, &mut bl)
-                    };
-                    seen[c] += 1;
-                    x.extend_from_slice(img);
-                    y.push(l);
-                }
-                (a, al, b, bl)
+                let d = crate::data::mnist10k::split_images(&images.pixels, &labels, dim);
+                (d.train_images, d.train_labels, d.test_images, d.test_labels)
             }
             _ => return Err(err("give both test images and test labels, or neither")),
         };
