@@ -15,6 +15,7 @@ pub(crate) enum Slot {
     Write,
 }
 
+#[derive(Clone)]
 pub(crate) struct Kernel {
     pub pipeline: wgpu::ComputePipeline,
     pub layout: wgpu::BindGroupLayout,

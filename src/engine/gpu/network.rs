@@ -10,7 +10,7 @@
 
 use super::context::{GpuContext, Need};
 use super::kernels::{activation_words, binning_words, grid, prefer_direct, Kernel, Kernels};
-use super::pid::{PidBindings, PidKernel};
+use super::pid::{PidBindings, PidKernel, PidStages};
 use crate::network::adam::{self, bias_corrections};
 use crate::network::layer::{Activation, Binning, Layer, Wiring};
 use crate::network::model::{
@@ -349,6 +349,7 @@ impl GpuLayer {
         layer: &Layer,
         max_batch: usize,
         batches: &[usize],
+        pid_stages: &PidStages,
     ) -> Result<Self, String> {
         let device = &ctx.device;
         let n = layer.neurons();
@@ -391,7 +392,8 @@ impl GpuLayer {
             storage(device, "terms", n * terms * 4),
         );
         for &b in batches {
-            let pid = PidKernel::new(device, n_src, n, b, layer.config.bins, &layer.config.goal)?;
+            let (bins, goal) = (layer.config.bins, &layer.config.goal);
+            let pid = PidKernel::with_stages(device, pid_stages, n_src, n, b, bins, goal)?;
             let bindings = pid.bind(device, &bin_buf, &theta_nm, &dtheta, &term_buf);
             pids.push((b, pid, bindings));
         }
@@ -528,8 +530,9 @@ impl GpuNetwork {
         if rem != batch {
             train_batches.push(rem);
         }
-        let hidden = GpuLayer::new(&ctx, hidden_layer, batch, &train_batches)?;
-        let output = GpuLayer::new(&ctx, &net.output, batch, &train_batches)?;
+        let pid_stages = PidStages::new(&ctx.device);
+        let hidden = GpuLayer::new(&ctx, hidden_layer, batch, &train_batches, &pid_stages)?;
+        let output = GpuLayer::new(&ctx, &net.output, batch, &train_batches, &pid_stages)?;
         let data_buf = storage_init(device, "dataset", bytemuck::cast_slice(&data));
         let max_set = sets.iter().map(|s| s.1).max().unwrap_or(0).max(1);
         let counts = storage(device, "counts", 16);

@@ -133,11 +133,55 @@ fn check_limit(name: &str, have: u32, need: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// The four compiled PID stages (pipelines and layouts); shape-independent, so one
+/// set serves every [`PidKernel`] on a device.
+#[derive(Clone)]
+pub(crate) struct PidStages(Vec<Kernel>);
+
+impl PidStages {
+    pub(crate) fn new(device: &wgpu::Device) -> Self {
+        PidStages(
+            STAGES
+                .iter()
+                .zip(READ_ONLY)
+                .map(|(&(name, source, count), read_only)| {
+                    debug_assert_eq!(count, read_only.len());
+                    Self::stage(device, name, source, read_only)
+                })
+                .collect(),
+        )
+    }
+
+    fn stage(device: &wgpu::Device, name: &str, source: &str, read_only: &[bool]) -> Kernel {
+        let mut slots = vec![(0, Slot::Uniform)];
+        for (i, &read_only) in read_only.iter().enumerate() {
+            let slot = if read_only { Slot::Read } else { Slot::Write };
+            slots.push((i as u32 + 1, slot));
+        }
+        pipeline(device, name, format!("{COMMON}\n{source}"), "main", &slots)
+    }
+}
+
 impl PidKernel {
     /// Compiles the stages and allocates scratch for `neurons` neurons of `sources`
     /// sources (2 or 3) with `batch` samples and `bins` bins per source (≤ 256).
     pub fn new(
         device: &wgpu::Device,
+        sources: usize,
+        neurons: usize,
+        batch: usize,
+        bins: usize,
+        gamma: &[f64],
+    ) -> Result<Self, String> {
+        let stages = PidStages::new(device);
+        Self::with_stages(device, &stages, sources, neurons, batch, bins, gamma)
+    }
+
+    /// As [`PidKernel::new`] with stages compiled once for several kernels (the
+    /// engine's layers and batch sizes share them: the shaders do not depend on shape).
+    pub(crate) fn with_stages(
+        device: &wgpu::Device,
+        stages: &PidStages,
         sources: usize,
         neurons: usize,
         batch: usize,
@@ -211,14 +255,6 @@ impl PidKernel {
                 mapped_at_creation: false,
             })
         };
-        let stages = STAGES
-            .iter()
-            .zip(READ_ONLY)
-            .map(|(&(name, source, count), read_only)| {
-                debug_assert_eq!(count, read_only.len());
-                Self::stage(device, name, source, read_only)
-            })
-            .collect();
         let kernel = PidKernel {
             sources,
             neurons,
@@ -236,7 +272,7 @@ impl PidKernel {
             grad_b: storage("pid grad_b", if sources == 3 { n * c * 16 } else { 16 }),
             diff: storage("pid diff", n * c * 4),
             lattice,
-            stages,
+            stages: stages.0.clone(),
             neuron_grid,
             sample_grid,
         };
@@ -249,15 +285,6 @@ impl PidKernel {
             .copy_from_slice(bytemuck::cast_slice(&words));
         kernel.params.unmap();
         Ok(kernel)
-    }
-
-    fn stage(device: &wgpu::Device, name: &str, source: &str, read_only: &[bool]) -> Kernel {
-        let mut slots = vec![(0, Slot::Uniform)];
-        for (i, &read_only) in read_only.iter().enumerate() {
-            let slot = if read_only { Slot::Read } else { Slot::Write };
-            slots.push((i as u32 + 1, slot));
-        }
-        pipeline(device, name, format!("{COMMON}\n{source}"), "main", &slots)
     }
 
     /// The uniform block: shape, lattice tables and the goal weights from γ.
