@@ -858,27 +858,43 @@ impl GpuNetwork {
             {
                 let mut pass = enc.begin_compute_pass(&Default::default());
                 while let Some(Op::Dispatch { k, group, size }) = plan.ops.get(i) {
-                    pass.set_pipeline(&self.kernel(*k).pipeline);
-                    pass.set_bind_group(0, group, &[]);
-                    pass.dispatch_workgroups(size[0], size[1], size[2]);
+                    self.dispatch(&mut pass, *k, group, *size);
                     i += 1;
                 }
             }
             if let Some(Op::Pid { layer, batch }) = plan.ops.get(i) {
-                let l = match layer {
-                    LayerId::Hidden => &self.hidden,
-                    LayerId::Output => &self.output,
-                };
-                let (_, pid, bindings) = l
-                    .pids
-                    .iter()
-                    .find(|p| p.0 == *batch)
-                    .expect("a PID kernel per training batch size");
+                let (pid, bindings) = self.pid_of(*layer, *batch);
                 pid.record(&mut enc, bindings);
                 i += 1;
             }
         }
         enc
+    }
+
+    fn dispatch(
+        &self,
+        pass: &mut wgpu::ComputePass,
+        k: K,
+        group: &wgpu::BindGroup,
+        size: [u32; 3],
+    ) {
+        pass.set_pipeline(&self.kernel(k).pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(size[0], size[1], size[2]);
+    }
+
+    /// A layer's PID kernel for a training batch size.
+    fn pid_of(&self, layer: LayerId, batch: usize) -> (&PidKernel, &PidBindings) {
+        let l = match layer {
+            LayerId::Hidden => &self.hidden,
+            LayerId::Output => &self.output,
+        };
+        let (_, pid, bindings) = l
+            .pids
+            .iter()
+            .find(|p| p.0 == batch)
+            .expect("a PID kernel per training batch size");
+        (pid, bindings)
     }
 
     fn lost_error(&self) -> String {
@@ -892,6 +908,16 @@ impl GpuNetwork {
 
     /// Records and submits one training step: every stage on the GPU, no readback.
     pub fn queue_step(&mut self) -> Result<(), String> {
+        let b = self.prepare_step()?;
+        let enc = self.record(self.train_plan(b));
+        self.ctx.queue.submit([enc.finish()]);
+        self.advance();
+        Ok(())
+    }
+
+    /// Writes the next step's uniform (and the epoch's permutation when a new epoch
+    /// starts); returns the step's batch size.
+    fn prepare_step(&mut self) -> Result<usize, String> {
         if self.ctx.is_lost() {
             return Err(self.lost_error());
         }
@@ -909,7 +935,6 @@ impl GpuNetwork {
                 .write_buffer(&self.perm, 0, bytemuck::cast_slice(&order));
             self.epoch_uploaded = epoch;
         }
-        let b = self.batch.min(self.train_len - j * self.batch);
         let seed = self.config.sample_seed;
         let (hs, hr) = bias_corrections(self.hidden.lr, self.hidden.adam_steps + 1);
         let (os, or) = bias_corrections(self.output.lr, self.output.adam_steps + 1);
@@ -926,13 +951,18 @@ impl GpuNetwork {
         self.ctx
             .queue
             .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
-        let plan = self
-            .train_plans
+        Ok(self.batch.min(self.train_len - j * self.batch))
+    }
+
+    fn train_plan(&self, b: usize) -> &Plan {
+        self.train_plans
             .iter()
             .find(|p| p.batch == b)
-            .expect("a plan per training batch size");
-        let enc = self.record(plan);
-        self.ctx.queue.submit([enc.finish()]);
+            .expect("a plan per training batch size")
+    }
+
+    /// Counts a submitted step (step, accumulated terms, Adam steps of learning layers).
+    fn advance(&mut self) {
         self.step += 1;
         self.accumulated += 1;
         for l in [&mut self.hidden, &mut self.output] {
@@ -940,52 +970,31 @@ impl GpuNetwork {
                 l.adam_steps += 1;
             }
         }
-        Ok(())
     }
 
     /// Runs one training step dispatch by dispatch, waiting after each, and returns the
-    /// wall time of every stage in milliseconds (native only; for profiling).
+    /// wall time of every stage in milliseconds (native only; for profiling). The step
+    /// counts like any other.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn profile_step(&mut self) -> Result<Vec<(String, f64)>, String> {
-        // Set up the step uniform and permutation exactly as queue_step does, by
-        // queueing a real step first (its timing is not reported).
-        self.queue_step()?;
-        self.wait()?;
-        self.step -= 1;
-        self.accumulated -= 1;
-        for l in [&mut self.hidden, &mut self.output] {
-            if l.lr != 0.0 {
-                l.adam_steps -= 1;
-            }
-        }
-        let j = self.step as usize % self.steps_per_epoch;
-        let b = self.batch.min(self.train_len - j * self.batch);
-        let plan = self
-            .train_plans
-            .iter()
-            .find(|p| p.batch == b)
-            .expect("plan");
+        let b = self.prepare_step()?;
         let device = &self.ctx.device;
         let mut out = Vec::new();
-        for op in &plan.ops {
+        for op in &self.train_plan(b).ops {
             let start = std::time::Instant::now();
             let mut enc = device.create_command_encoder(&Default::default());
             let name = match op {
                 Op::Dispatch { k, group, size } => {
-                    {
-                        let mut pass = enc.begin_compute_pass(&Default::default());
-                        pass.set_pipeline(&self.kernel(*k).pipeline);
-                        pass.set_bind_group(0, group, &[]);
-                        pass.dispatch_workgroups(size[0], size[1], size[2]);
-                    }
+                    self.dispatch(
+                        &mut enc.begin_compute_pass(&Default::default()),
+                        *k,
+                        group,
+                        *size,
+                    );
                     format!("{k:?}")
                 }
                 Op::Pid { layer, batch } => {
-                    let l = match layer {
-                        LayerId::Hidden => &self.hidden,
-                        LayerId::Output => &self.output,
-                    };
-                    let (_, pid, bindings) = l.pids.iter().find(|p| p.0 == *batch).expect("pid");
+                    let (pid, bindings) = self.pid_of(*layer, *batch);
                     pid.record(&mut enc, bindings);
                     format!("Pid({layer:?})")
                 }
@@ -994,6 +1003,7 @@ impl GpuNetwork {
             self.wait()?;
             out.push((name, start.elapsed().as_secs_f64() * 1e3));
         }
+        self.advance();
         Ok(out)
     }
 
