@@ -3,6 +3,7 @@
 
 use crate::engine::gpu::Split;
 use crate::engine::{Engine, EnginePreference};
+use crate::network::export::LayerDump;
 use crate::network::model::{ModelKind, Network, RunConfig};
 use crate::network::train::{self, EpochMetrics};
 use crate::tasks::{self, TaskData};
@@ -139,49 +140,12 @@ fn load_task(config: &RunConfig, idx: Option<&PathBuf>) -> Result<TaskData, Stri
 }
 
 #[derive(Serialize)]
-struct SourceWeights {
-    kind: String,
-    weights: Vec<Vec<f32>>,
-    bias: Vec<f32>,
-}
-
-#[derive(Serialize)]
-struct LayerDump {
-    names: Vec<String>,
-    /// Goal terms of every neuron at the last step.
-    atoms: Vec<Vec<f64>>,
-    sources: Vec<SourceWeights>,
-}
-
-#[derive(Serialize)]
 struct RunFile<'a> {
     config: &'a RunConfig,
     metrics: &'a [EpochMetrics],
     error: Option<String>,
     hidden: Option<LayerDump>,
     output: Option<LayerDump>,
-}
-
-fn dump(layer: &crate::network::Layer) -> LayerDump {
-    let n_src = layer.sources.len();
-    LayerDump {
-        names: crate::pid::Lattice::new(n_src).term_names(),
-        atoms: layer
-            .last_terms
-            .rows()
-            .into_iter()
-            .map(|r| r.to_vec())
-            .collect(),
-        sources: layer
-            .sources
-            .iter()
-            .map(|s| SourceWeights {
-                kind: format!("{:?}", s.config.kind).to_lowercase(),
-                weights: s.weights.rows().into_iter().map(|r| r.to_vec()).collect(),
-                bias: s.bias.to_vec(),
-            })
-            .collect(),
-    }
 }
 
 pub fn run_train(args: TrainArgs) -> Result<(), String> {
@@ -247,8 +211,11 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
             config: &config,
             metrics: &metrics,
             error: error.clone(),
-            hidden: net.as_ref().and_then(|n| n.hidden.as_ref()).map(dump),
-            output: net.as_ref().map(|n| dump(&n.output)),
+            hidden: net
+                .as_ref()
+                .and_then(|n| n.hidden.as_ref())
+                .map(LayerDump::of),
+            output: net.as_ref().map(|n| LayerDump::of(&n.output)),
         };
         let text =
             serde_json::to_string(&file).map_err(|e| format!("cannot encode the run: {e}"))?;

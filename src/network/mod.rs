@@ -2,6 +2,7 @@
 
 pub mod adam;
 pub mod backprop;
+pub mod export;
 pub mod layer;
 pub mod memory;
 pub mod model;

@@ -16,6 +16,7 @@
 
 use crate::data::idx::{read_idx_images, read_idx_labels};
 use crate::engine::{Engine, EnginePreference};
+use crate::network::export::LayerDump;
 use crate::network::layer::{self, Activation, Binning, Layer};
 use crate::network::model::{one_hot, ModelKind, Network, RunConfig};
 use crate::network::train::{check_goals, view, EpochMetrics};
@@ -712,8 +713,8 @@ impl State {
             "activation": self.activation,
             "metrics": self.metrics,
             "error": self.error,
-            "hidden": net.hidden.as_ref().map(dump),
-            "output": dump(&net.output),
+            "hidden": net.hidden.as_ref().map(LayerDump::of),
+            "output": LayerDump::of(&net.output),
         })
         .to_string()
     }
@@ -721,19 +722,6 @@ impl State {
 
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
-}
-
-fn dump(layer: &Layer) -> serde_json::Value {
-    let n_src = layer.sources.len();
-    json!({
-        "names": Lattice::new(n_src).term_names(),
-        "atoms": layer.last_terms.rows().into_iter().map(|r| r.iter().map(|v| finite(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        "sources": layer.sources.iter().map(|s| json!({
-            "kind": format!("{:?}", s.config.kind).to_lowercase(),
-            "weights": s.weights.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
-            "bias": s.bias.to_vec(),
-        })).collect::<Vec<_>>(),
-    })
 }
 
 impl State {
