@@ -243,6 +243,8 @@ test("embed mode hides the controls, autoplays in an iframe, and honours _hide k
   await frame.locator("html[data-engine=ready]").waitFor({ timeout: 30_000 });
   const inner = course.frames().find((f) => f.url().includes("/some/sub/path/"));
   await inner.waitForFunction(() => window.infomorph.stats().step > 3, null, { timeout: 20_000 });
+  // The neuron inspector is not shown in embed mode, so it is not refreshed either.
+  assert.equal(await inner.evaluate(() => document.getElementById("neuron-title").textContent), "Neuron inspector");
   await course.screenshot({ path: path.join(shots, "embed.png") });
   // Scrolled offscreen it pauses; back on screen it plays again.
   await course.evaluate(() => window.scrollTo(0, 2500));
@@ -272,6 +274,9 @@ test("the JavaScript API validates input and drives the run", async () => {
   assert.match(errors[1], /cnn/);
   assert.match(errors[2], /colour/);
   await page.evaluate(() => window.infomorph.setConfig({ model: "trivariate", task: "xor", hidden: 4, goal: "four-term" }));
+  // The goal sliders' tooltips speak of the new task's input, not of the previous task's image.
+  const tips = await page.locator("#gamma-sliders .term").evaluateAll((els) => els.map((e) => e.title));
+  assert.ok(tips.some((t) => t.includes("the input")) && !tips.some((t) => t.includes("the image")), tips.join("\n"));
   const c = await page.evaluate(() => window.infomorph.getConfig());
   assert.equal(c.model, "trivariate");
   assert.equal(c.goal, "four-term");
@@ -348,6 +353,21 @@ test("your own data: a CSV file and MNIST IDX files train", async () => {
   await page.waitForFunction(() => document.getElementById("c-task").selectedOptions[0]?.textContent.includes("idx3"));
   const m = await page.evaluate(() => window.infomorph.step(2));
   assert.equal(m.step, 2);
+  // A changed URL is adopted whole: the upload leaves the task list, and the speed
+  // reaches the select and the worker.
+  await page.evaluate(() => {
+    location.hash = "#v=1&task=xor&model=context&hidden=4&batch=32&speed=slow&engine=cpu";
+  });
+  await page.waitForFunction(() => document.getElementById("c-task").value === "xor");
+  assert.equal(await page.locator("#c-task option[value=upload]").count(), 0);
+  assert.equal(await page.inputValue("#speed"), "2");
+  const h0 = await page.evaluate(() => window.infomorph.step(1));
+  assert.equal(h0.step, 1);
+  await page.evaluate(() => window.infomorph.play());
+  await page.waitForTimeout(1500);
+  await page.evaluate(() => window.infomorph.pause());
+  const h1 = await stats(page);
+  assert.ok(h1.step - h0.step <= 8, `at speed=slow: ${h1.step - h0.step} steps in 1.5 s`);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -106,6 +106,9 @@ export async function start(engine, api, urls) {
   const adapter = await gpuPromise;
 
   let stats = null; // last parsed snapshot
+  // Whether `stats` describes the current configuration: false from a change of the
+  // configuration until the first snapshot of the session that follows it.
+  let statsFresh = false;
   const told = new Set(); // engine notices already shown
   let fields = null;
   let map = null;
@@ -154,6 +157,17 @@ export async function start(engine, api, urls) {
     document.body.classList.toggle("embed", state.page.embed);
   }
 
+  /** Drops the user's uploaded data set, and its entry in the task list. */
+  function dropUpload() {
+    uploaded = null;
+    $("c-task").querySelector("option[value=upload]")?.remove();
+  }
+
+  /** The last snapshot if it belongs to the current configuration (or to the viewed run file). */
+  function currentStats() {
+    return viewing || statsFresh ? stats : null;
+  }
+
   function activationKeys() {
     return C.family(state.config.model) === "trivariate" ? ["c1", "c2", "w1", "w2"] : ["k1", "k2"];
   }
@@ -185,13 +199,16 @@ export async function start(engine, api, urls) {
   }
 
   function termLetters() {
-    if (stats?.sources && !viewing) return stats.sources;
+    const s = currentStats();
+    if (s?.sources && !viewing) return s.sources;
     const m = state.config.model;
     if (C.family(m) === "trivariate") return ["F", "C", "L"];
     return m === "lateral" ? ["F", "L"] : ["F", "C"];
   }
 
   let termNames = [];
+  let goalWords = null; // the source letters and words the goal editor's tooltips were written with
+  const goalWordsKey = () => `${termLetters().join("")}|${isImageTask()}`;
   function currentGamma() {
     const c = state.config;
     if (!C.family(c.model)) return null;
@@ -199,6 +216,7 @@ export async function start(engine, api, urls) {
   }
 
   function renderGoalEditor() {
+    goalWords = goalWordsKey();
     const c = state.config;
     const fam = C.family(c.model);
     const sel = $("c-goal");
@@ -284,8 +302,14 @@ export async function start(engine, api, urls) {
     }
   });
 
+  // Built-in tasks whose inputs are images (TaskData.image in src/tasks).
+  const IMAGE_TASKS = new Set(["bars", "bars-2d", "digits8", "mnist10k"]);
+  /** Whether the current task's input is an image: from its session's snapshot once there
+   *  is one, else from the task (an uploaded IDX set is images; a CSV is known from its snapshot). */
   function isImageTask() {
-    return ["bars", "bars-2d", "digits8", "mnist10k"].includes(state.config.task) || !!stats?.image;
+    const s = currentStats();
+    if (s) return !!s.image;
+    return uploaded ? uploaded.data.kind === "idx" : IMAGE_TASKS.has(state.config.task);
   }
 
   function syncControls() {
@@ -319,8 +343,7 @@ export async function start(engine, api, urls) {
   $("c-task").addEventListener("change", () => {
     const v = $("c-task").value;
     if (v === "upload") return;
-    uploaded = null;
-    $("c-task").querySelector("option[value=upload]")?.remove();
+    dropUpload();
     state.config.task = v;
     if (v === "mnist10k" && state.config.batch < 256) state.config.batch = 256;
     changed();
@@ -340,6 +363,7 @@ export async function start(engine, api, urls) {
   }
 
   function changed() {
+    statsFresh = false;
     syncControls();
     updateUrl();
     reset();
@@ -414,6 +438,7 @@ export async function start(engine, api, urls) {
     if (m.type === "stats") {
       if (viewing || m.generation !== generation) return;
       stats = JSON.parse(m.stats);
+      statsFresh = true;
       for (const n of stats.notices ?? []) {
         // Why the CPU engine runs although WebGPU was found, and device losses: once each.
         const tell = n.includes("device lost") || (adapter && n.startsWith("CPU engine:"));
@@ -470,8 +495,25 @@ export async function start(engine, api, urls) {
   const ctx = (id) => $(id).getContext("2d");
   const fmtAcc = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(1)} %`);
 
+  // Cards that are not displayed (embed mode hides some, the gate view all) are not
+  // drawn; those skipped are drawn when showView() shows them again.
+  const stale = new Set();
+  function shown(card) {
+    if ($(card).offsetParent !== null) {
+      stale.delete(card);
+      return true;
+    }
+    stale.add(card);
+    return false;
+  }
+  function redrawStale() {
+    if (stats && [...stale].some((card) => $(card).offsetParent !== null)) render();
+  }
+
   function render() {
     if (!stats) return;
+    // A session's first snapshot can tell more about its inputs (an upload, a run file).
+    if (goalWords !== goalWordsKey()) renderGoalEditor();
     $("epoch").textContent = stats.epoch + (stats.evaluating ? " (evaluating)" : "");
     $("stepcount").textContent = stats.step;
     const sup = stats.classes > 1;
@@ -480,6 +522,8 @@ export async function start(engine, api, urls) {
     $("acc-test").textContent = sup ? fmtAcc(stats.accuracy.test) : "n/a";
     $("card-confusion").hidden = !sup;
     $("card-curves").hidden = !sup;
+    const showTrace = shown("card-trace");
+    const showConfusion = shown("card-confusion");
     $("goal-value").textContent = Number.isFinite(stats.goal) ? stats.goal.toFixed(3) : "–";
     badge();
     const letters = stats.sources;
@@ -488,10 +532,10 @@ export async function start(engine, api, urls) {
     heatGeom = D.heatmap(ctx("heat"), stats.atoms, labels, { selected, gamma });
     if (!heatGeom) D.placeholder(ctx("heat"), "press play or step: atoms appear after the first step");
     drawLattice();
-    drawTrace(labels);
+    if (showTrace) drawTrace(labels);
     drawFields();
     drawCurves();
-    drawConfusion();
+    if (showConfusion) drawConfusion();
     if (selected >= 0) refreshNeuron(false);
   }
 
@@ -780,7 +824,7 @@ export async function start(engine, api, urls) {
   // At most once a second while training; a skipped refresh runs later, so the
   // inspector always ends up showing the latest state.
   async function refreshNeuron(force) {
-    if (viewing || selected < 0) return;
+    if (viewing || selected < 0 || !shown("card-neuron")) return;
     const now = performance.now();
     const wait = force ? 0 : 1000 - (now - neuronLast);
     if (neuronBusy || wait > 0) {
@@ -910,10 +954,19 @@ export async function start(engine, api, urls) {
   $("play").addEventListener("click", () => setPlaying(!wantPlay));
   $("step").addEventListener("click", () => api.step(1).catch((e) => alertBox(e.message)));
   $("reset").addEventListener("click", () => reset());
+  let workerSpeed = null; // steps per second last sent to the worker
+  /** Brings the speed select and the worker in line with state.page.speed. */
+  function syncSpeed() {
+    const sps = C.SPEEDS[state.page.speed];
+    $("speed").value = String(sps);
+    if (sps === workerSpeed) return;
+    workerSpeed = sps;
+    worker.call("speed", { stepsPerSecond: sps }).catch((e) => alertBox(e.message));
+  }
   $("speed").addEventListener("change", () => {
     const name = Object.entries(C.SPEEDS).find(([, v]) => String(v) === $("speed").value)?.[0] ?? "fast";
     state.page.speed = name;
-    worker.call("speed", { stepsPerSecond: C.SPEEDS[name] });
+    syncSpeed();
     updateUrl();
   });
   document.addEventListener("keydown", (e) => {
@@ -951,6 +1004,7 @@ export async function start(engine, api, urls) {
       startGateLab(engine);
     }
     updateUrl();
+    redrawStale();
   }
   for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showView(b.dataset.view));
 
@@ -1017,10 +1071,7 @@ export async function start(engine, api, urls) {
     const problems = C.applyEntries(next, entries);
     if (run.activation) C.applyEntries(next, Object.entries(run.activation)).forEach((p) => problems.push(p));
     problems.forEach((p) => alertBox(`${name}: ${p}`));
-    state = next;
-    uploaded = null;
-    syncControls();
-    updateUrl();
+    adopt(next, { reset: false });
     const layer = run.hidden ?? run.output;
     if (!layer) throw new Error("the run file has no layers");
     const atoms = (layer.atoms ?? []).map((r) => r.map((v) => (v === null ? NaN : v)));
@@ -1099,6 +1150,7 @@ export async function start(engine, api, urls) {
 
   function useUpload(name, data) {
     uploaded = { name, data };
+    statsFresh = false;
     const sel = $("c-task");
     sel.querySelector("option[value=upload]")?.remove();
     sel.append(el("option", { value: "upload", text: `your data: ${name}` }));
@@ -1143,8 +1195,12 @@ export async function start(engine, api, urls) {
 
   // ----- the embedding API -------------------------------------------------------------------
   const latest = async () => {
+    const gen = generation;
     const s = await worker.call("stats");
-    if (s) stats = JSON.parse(s);
+    if (s) {
+      stats = JSON.parse(s);
+      statsFresh = gen === generation;
+    }
   };
   api.version = () => engine.version();
   api.defaultConfig = () => engine.defaultConfig();
@@ -1156,11 +1212,7 @@ export async function start(engine, api, urls) {
     // A goal drops a custom γ; gamma: null is skipped there, so it is cleared here.
     C.applyEntries(next, Object.entries(obj), { strict: true });
     if ("gamma" in obj && obj.gamma === null) next.config.gamma = null;
-    state = next;
-    uploaded = null;
-    syncControls();
-    updateUrl();
-    return reset();
+    return adopt(next);
   };
   api.play = () => setPlaying(true);
   api.pause = () => setPlaying(false);
@@ -1199,32 +1251,39 @@ export async function start(engine, api, urls) {
   };
 
   // ----- go --------------------------------------------------------------------------------
-  hideControls();
-  $("speed").value = String(C.SPEEDS[state.page.speed]);
-  await worker.call("speed", { stepsPerSecond: C.SPEEDS[state.page.speed] });
-  syncControls();
-  showView(state.page.view);
-  updateUrl();
+  /**
+   * Makes `next` the page's state (at startup, from a changed URL, setConfig, an imported
+   * run, the fallback to the defaults): drops an uploaded data set, brings the controls,
+   * the speed and the view in line with it and writes the URL; with `reset` (the default)
+   * starts a session on it and returns that promise. `autoplay`: the page options are new
+   * (a URL), so their autoplay applies.
+   */
+  function adopt(next, { reset: restart = true, autoplay = false } = {}) {
+    state = next;
+    dropUpload();
+    statsFresh = false;
+    if (autoplay && state.page.autoplay) wantPlay = true;
+    hideControls();
+    syncControls();
+    syncSpeed();
+    showView(state.page.view); // writes the URL
+    return restart ? reset() : undefined;
+  }
+
   window.addEventListener("hashchange", () => {
     if (location.hash === C.toHash(state)) return;
     const p = C.parseHash(location.hash);
     p.problems.forEach((m) => alertBox(`Link: ${m}`));
-    state = p.state;
-    uploaded = null;
-    hideControls();
-    syncControls();
-    showView(state.page.view);
-    reset();
+    adopt(p.state, { autoplay: true });
   });
-  wantPlay = state.page.autoplay;
   try {
-    await reset();
+    await adopt(state, { autoplay: true });
   } catch {
-    // The alert is shown; fall back to the defaults so the page is never blank.
-    state = C.defaultState();
-    syncControls();
-    updateUrl();
-    await reset().catch(() => {});
+    // The alert is shown; fall back to the defaults (the page options stay, all but the
+    // engine) so the page is never blank.
+    const next = C.defaultState();
+    next.page = { ...state.page, engine: next.page.engine };
+    await adopt(next, { autoplay: true }).catch(() => {});
   }
   if (!stats) D.placeholder(ctx("heat"), "press play");
 }
