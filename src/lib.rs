@@ -14,5 +14,4 @@ pub mod tasks;
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod cli;
 
-#[cfg(target_arch = "wasm32")]
 pub mod web;

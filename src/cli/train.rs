@@ -1,11 +1,11 @@
 //! `infomorph train` and `infomorph bench`: headless runs of the GPU (wgpu) engine when
 //! an adapter exists, else of the CPU engine; `--engine` forces either.
 
-use crate::engine::gpu::Split;
-use crate::engine::{Engine, EnginePreference};
+use crate::engine::{Engine, EngineKind, EnginePreference};
 use crate::network::export::LayerDump;
-use crate::network::model::{ModelKind, Network, RunConfig};
-use crate::network::train::{self, EpochMetrics};
+use crate::network::model::{ModelKind, RunConfig};
+use crate::network::run::Trainer;
+use crate::network::train::EpochMetrics;
 use crate::tasks::{self, TaskData};
 use clap::Args;
 use serde::Serialize;
@@ -160,19 +160,15 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
         config.task = "mnist".into();
     }
     let task = load_task(&config, args.idx.as_ref())?;
-    let preference = preference(&args.run)?;
-    let engine = match preference {
-        EnginePreference::Cpu => None,
-        _ => {
-            let e = pollster::block_on(Engine::new(&config, task.clone(), preference))?;
-            if !args.json {
-                for n in e.notices() {
-                    eprintln!("engine: {n}");
-                }
-            }
-            (e.engine_name() == "gpu").then_some(e)
+    let engine = pollster::block_on(Engine::new(&config, task, preference(&args.run)?))?;
+    if !args.json {
+        for n in engine.notices() {
+            eprintln!("engine: {n}");
         }
-    };
+    }
+    let seen = engine.notices().len();
+    let task = engine.shared_task();
+    let mut trainer = Trainer::new(engine, task);
     let bar = (!args.json).then(|| {
         let bar = indicatif::ProgressBar::new(config.epochs as u64);
         bar.set_style(
@@ -183,30 +179,37 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
         );
         bar
     });
-    let on_epoch = |m: &EpochMetrics| {
-        if args.json {
-            println!("{}", serde_json::to_string(m).expect("finite metrics"));
-        } else if let Some(bar) = &bar {
-            bar.set_message(format!(
-                "train {:.3} val {:.3} test {:.3} · {:.1} steps/s",
-                m.train_accuracy, m.val_accuracy, m.test_accuracy, m.steps_per_second
-            ));
-            bar.inc(1);
+    let mut error = None;
+    for _ in 0..config.epochs {
+        match pollster::block_on(trainer.run_epoch()) {
+            Ok(m) => {
+                if args.json {
+                    println!("{}", serde_json::to_string(m).expect("finite metrics"));
+                } else if let Some(bar) = &bar {
+                    bar.set_message(format!(
+                        "train {:.3} val {:.3} test {:.3} · {:.1} steps/s",
+                        m.train_accuracy, m.val_accuracy, m.test_accuracy, m.steps_per_second
+                    ));
+                    bar.inc(1);
+                }
+            }
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
         }
-    };
-    let result = match engine {
-        Some(engine) => train_on_engine(engine, &config, on_epoch, args.json),
-        None => train::train(&config, &task, |m, _| on_epoch(m)),
-    };
+    }
     if let Some(bar) = &bar {
         bar.finish();
     }
-    let train::Run {
-        network: net,
-        metrics,
-        error,
-    } = result;
+    if !args.json {
+        for n in &trainer.backend().notices()[seen..] {
+            eprintln!("engine: {n}");
+        }
+    }
+    let metrics = trainer.metrics().to_vec();
     if let Some(path) = &args.out {
+        let net = pollster::block_on(trainer.backend_mut().network()).ok();
         let file = RunFile {
             config: &config,
             metrics: &metrics,
@@ -235,200 +238,126 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
     }
 }
 
-/// The epoch loop of `network::train::train` on an [`Engine`]: whole epochs are queued,
-/// then one metrics readback and the three accuracies per epoch.
-fn train_on_engine(
-    mut engine: Engine,
-    config: &RunConfig,
-    mut on_epoch: impl FnMut(&EpochMetrics),
-    quiet: bool,
-) -> train::Run {
-    let mut metrics = Vec::new();
-    let spe = engine.steps_per_epoch();
-    let seen = engine.notices().len();
-    let mut error = None;
-    for epoch in 1..=config.epochs {
-        let start = std::time::Instant::now();
-        let before = engine.steps();
-        let step = engine.queue_steps(spe).and_then(|()| {
-            let m = pollster::block_on(engine.metrics())?;
-            train::check_goals(&m.hidden_mean, &m.output_mean, epoch, m.step)?;
-            // As train_epoch: the weights are checked once per epoch (a full readback,
-            // once per epoch, not per step).
-            train::check_weights(&pollster::block_on(engine.network())?, epoch)?;
-            Ok(m)
-        });
-        let m = match step {
-            Ok(m) => m,
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
-        };
-        let seconds = start.elapsed().as_secs_f64();
-        let e = epoch as u32;
-        let mut acc = |split| pollster::block_on(engine.accuracy(split, e)).unwrap_or(f64::NAN);
-        let (train_accuracy, val_accuracy, test_accuracy) =
-            (acc(Split::Train), acc(Split::Val), acc(Split::Test));
-        let em = EpochMetrics {
-            epoch,
-            steps: engine.steps(),
-            train_accuracy,
-            val_accuracy,
-            test_accuracy,
-            hidden_atoms: m.hidden_mean,
-            output_atoms: m.output_mean,
-            seconds,
-            steps_per_second: (engine.steps() - before) as f64 / seconds.max(1e-9),
-        };
-        on_epoch(&em);
-        metrics.push(em);
-    }
-    if !quiet {
-        for n in &engine.notices()[seen..] {
-            eprintln!("engine: {n}");
-        }
-    }
-    let network = pollster::block_on(engine.network()).ok();
-    train::Run {
-        network,
-        metrics,
-        error,
-    }
-}
+/// Batches in the synthetic training set of `bench` (so that queued GPU steps can run
+/// several to an epoch).
+const BENCH_BATCHES: usize = 8;
 
+/// `infomorph bench`: times training steps through the driver on random MNIST-shaped
+/// data (no evaluation): each step alone (median, min), and on the GPU also `steps`
+/// steps queued back to back.
 pub fn run_bench(args: BenchArgs) -> Result<(), String> {
     let config = resolve(&args.run)?;
     let (dim, classes) = (784, 10);
-    let mut net = Network::new(&config, dim, classes)?;
+    let rows = config.batch * BENCH_BATCHES;
     let mut rng = crate::rng::Stream::new(config.data_seed);
-    let x: Vec<f32> = (0..config.batch * dim)
-        .map(|_| rng.normal() as f32)
-        .collect();
-    let y: Vec<u8> = (0..config.batch)
-        .map(|_| rng.below(classes) as u8)
-        .collect();
-    let preference = preference(&args.run)?;
-    if preference != EnginePreference::Cpu {
-        let task = TaskData {
-            name: "bench".into(),
-            dim,
-            classes,
-            train_x: x.clone(),
-            train_y: y.clone(),
-            val_x: Vec::new(),
-            val_y: Vec::new(),
-            test_x: Vec::new(),
-            test_y: Vec::new(),
-            image: None,
-        };
-        let engine = pollster::block_on(Engine::from_network(net, task, preference))?;
-        if !args.json {
-            for n in engine.notices() {
-                eprintln!("engine: {n}");
+    let train_x: Vec<f32> = (0..rows * dim).map(|_| rng.normal() as f32).collect();
+    let train_y: Vec<u8> = (0..rows).map(|_| rng.below(classes) as u8).collect();
+    let task = TaskData {
+        name: "bench".into(),
+        dim,
+        classes,
+        train_x,
+        train_y,
+        val_x: Vec::new(),
+        val_y: Vec::new(),
+        test_x: Vec::new(),
+        test_y: Vec::new(),
+        image: None,
+    };
+    let engine = pollster::block_on(Engine::new(&config, task, preference(&args.run)?))?;
+    if !args.json {
+        for n in engine.notices() {
+            eprintln!("engine: {n}");
+        }
+    }
+    let task = engine.shared_task();
+    let mut trainer = Trainer::new(engine, task).without_evaluation();
+    let step = |trainer: &mut Trainer<Engine>, n: usize| -> Result<(), String> {
+        let mut done = 0;
+        while done < n {
+            done += pollster::block_on(trainer.work(n - done)).steps;
+            if let Some(e) = trainer.error() {
+                return Err(e.to_string());
             }
         }
-        if engine.engine_name() == "gpu" {
-            return bench_gpu(engine, &config, &args);
-        }
-        net = Network::new(&config, dim, classes)?;
-    }
-    let xv = train::view(&x, dim);
-    for _ in 0..3 {
-        net.train_batch(xv, &y);
-    }
+        trainer.backend_mut().wait()
+    };
+    step(&mut trainer, 3)?;
+    let gpu = trainer.backend().kind() == EngineKind::Gpu;
     let profiling = std::env::var_os("INFOMORPH_PROFILE").is_some();
-    crate::network::profile::enable(profiling);
-    let mut times: Vec<f64> = (0..args.steps.max(1))
-        .map(|_| {
-            let start = std::time::Instant::now();
-            net.train_batch(xv, &y);
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    if profiling {
-        crate::network::profile::enable(false);
-        let steps = times.len() as f64;
-        let total: f64 = times.iter().sum::<f64>() / steps;
-        for (name, ms, calls) in crate::network::profile::take() {
-            let per = ms / steps;
-            eprintln!(
-                "profile {name:>20} {per:9.3} ms per step ({:4.1} %, {:.0} calls)",
-                100.0 * per / total,
-                calls as f64 / steps
-            );
-        }
-        eprintln!("profile {:>20} {total:9.3} ms per step", "total (mean)");
-    }
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let min = times[0];
-    if args.json {
-        println!(
-            "{}",
-            serde_json::json!({"engine": "cpu", "model": config.model.name(), "hidden": config.hidden,
-                "batch": config.batch, "steps": times.len(), "median_ms": median, "min_ms": min})
-        );
-    } else {
-        println!(
-            "{} hidden {} batch {}: median {median:.2} ms per training step (min {min:.2}, {} steps)",
-            config.model.name(),
-            config.hidden,
-            config.batch,
-            times.len()
-        );
-    }
-    Ok(())
-}
-
-/// Times GPU steps: each step queued and waited for (median, min), then `steps` steps
-/// queued back to back and waited for once (throughput without per-step waits).
-fn bench_gpu(mut engine: Engine, config: &RunConfig, args: &BenchArgs) -> Result<(), String> {
-    for _ in 0..3 {
-        engine.queue_steps(1)?;
-        engine.wait()?;
-    }
-    if std::env::var_os("INFOMORPH_PROFILE").is_some() {
-        if let Some(g) = engine.gpu_mut() {
+    if profiling && gpu {
+        if let Some(g) = trainer.backend_mut().gpu_mut() {
             for (name, ms) in g.profile_step()? {
                 eprintln!("profile {name:>20} {ms:9.3} ms");
             }
         }
     }
-    let mut times: Vec<f64> = Vec::new();
-    for _ in 0..args.steps.max(1) {
+    crate::network::profile::enable(profiling && !gpu);
+    let steps = args.steps.max(1);
+    let mut times = Vec::with_capacity(steps);
+    for _ in 0..steps {
         let start = std::time::Instant::now();
-        engine.queue_steps(1)?;
-        engine.wait()?;
+        step(&mut trainer, 1)?;
         times.push(start.elapsed().as_secs_f64() * 1e3);
     }
-    let start = std::time::Instant::now();
-    engine.queue_steps(args.steps.max(1))?;
-    engine.wait()?;
-    let queued = start.elapsed().as_secs_f64() * 1e3 / args.steps.max(1) as f64;
-    if engine.engine_name() != "gpu" {
-        return Err(engine.notices().last().cloned().unwrap_or_default());
+    if profiling && !gpu {
+        crate::network::profile::enable(false);
+        let total: f64 = times.iter().sum::<f64>() / steps as f64;
+        for (name, ms, calls) in crate::network::profile::take() {
+            let per = ms / steps as f64;
+            eprintln!(
+                "profile {name:>20} {per:9.3} ms per step ({:4.1} %, {:.0} calls)",
+                100.0 * per / total,
+                calls as f64 / steps as f64
+            );
+        }
+        eprintln!("profile {:>20} {total:9.3} ms per step", "total (mean)");
+    }
+    let queued = if gpu {
+        let start = std::time::Instant::now();
+        step(&mut trainer, steps)?;
+        Some(start.elapsed().as_secs_f64() * 1e3 / steps as f64)
+    } else {
+        None
+    };
+    let engine = trainer.backend();
+    if gpu && engine.kind() != EngineKind::Gpu {
+        return Err(engine
+            .notices()
+            .last()
+            .map(|n| n.to_string())
+            .unwrap_or_default());
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     let min = times[0];
     let adapter = engine.adapter_info().unwrap_or("").to_string();
+    let name = engine.engine_name();
     if args.json {
-        println!(
-            "{}",
-            serde_json::json!({"engine": "gpu", "adapter": adapter, "model": config.model.name(),
-                "hidden": config.hidden, "batch": config.batch, "steps": times.len(),
-                "median_ms": median, "min_ms": min, "queued_ms_per_step": queued})
-        );
+        let mut j = serde_json::json!({"engine": name, "model": config.model.name(),
+            "hidden": config.hidden, "batch": config.batch, "steps": times.len(),
+            "median_ms": median, "min_ms": min});
+        if let Some(q) = queued {
+            j["adapter"] = adapter.into();
+            j["queued_ms_per_step"] = q.into();
+        }
+        println!("{j}");
     } else {
+        let on = if gpu {
+            format!(" on gpu ({adapter})")
+        } else {
+            String::new()
+        };
+        let queued = queued.map_or(String::new(), |q| {
+            format!("; {q:.2} ms per step when {steps} are queued at once")
+        });
         println!(
-            "{} hidden {} batch {} on gpu ({adapter}): median {median:.2} ms per training step \
-             (min {min:.2}, {} steps; {queued:.2} ms per step when {} are queued at once)",
+            "{} hidden {} batch {}{on}: median {median:.2} ms per training step \
+             (min {min:.2}, {} steps{queued})",
             config.model.name(),
             config.hidden,
             config.batch,
-            times.len(),
-            args.steps.max(1)
+            times.len()
         );
     }
     Ok(())

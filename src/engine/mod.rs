@@ -1,37 +1,41 @@
-//! Engine choice: the wgpu engine when an adapter with compute shaders exists (and the
-//! model is one it runs), else the CPU engine; forceable either way. Callers see which
-//! engine and adapter run, and every fallback is reported in [`Engine::notices`]. If
-//! the GPU device is lost mid-run, the run continues on the CPU engine from the last
-//! checkpoint's weights, Adam state and step, and says so.
+//! Engine choice: the back end behind the training driver ([`crate::network::run`]).
+//! The wgpu engine runs when an adapter with compute shaders exists, the model is one
+//! it runs, and — unless the GPU is forced — the adapter is real hardware (a software
+//! adapter such as llvmpipe, lavapipe or SwiftShader is always slower than the CPU
+//! engine). Callers see which engine and adapter run, and every choice and fallback is
+//! a [`Notice`]. If the GPU device is lost mid-run, the run continues on the CPU engine
+//! from the last checkpoint's weights, Adam state and step, and says so; the driver
+//! follows the step count back (a back-end swap inside the driver's back end).
 //!
 //! The same API serves the native command line (blocking with `pollster::block_on`) and
-//! the page (await the `async fn`s; `queue_steps` only records and submits on the GPU).
+//! the page (await the `async fn`s; training steps on the GPU are only recorded and
+//! submitted).
 
 pub mod gpu;
 
-use crate::network::model::{Network, RunConfig, StepTerms};
-use crate::network::train::view;
-use crate::rng::Stream;
-use crate::tasks::TaskData;
-use gpu::{GpuContext, GpuNetwork, Split};
+use crate::network::model::{Network, RunConfig};
+use crate::network::run::{
+    self, CpuBackend, EpochOrder, RunError, Schedule, StepBackend, TermSums,
+};
+use crate::tasks::{Split, TaskData};
+use gpu::{GpuContext, GpuMetrics, GpuNetwork};
+use ndarray::Array2;
+use serde::Serialize;
+use std::sync::Arc;
 
-/// The shuffled training order of an epoch (1-based), exactly as
-/// `network::train::train_epoch` draws it.
+/// The shuffled training order of an epoch (1-based): [`EpochOrder`]'s permutation.
 pub fn epoch_order(data_seed: u64, epoch: usize, n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    Stream::new(data_seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        .shuffle(&mut order);
-    order
+    EpochOrder::new(data_seed, epoch, n).indices
 }
 
 /// Which engine the caller wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnginePreference {
-    /// GPU when an adapter exists and the model runs there, else CPU.
+    /// The GPU engine on a hardware adapter that runs the model, else the CPU engine.
     Auto,
     /// The CPU engine.
     Cpu,
-    /// The GPU engine or an error.
+    /// The GPU engine (software adapters included) or an error.
     Gpu,
 }
 
@@ -43,6 +47,64 @@ impl EnginePreference {
             "gpu" => Ok(EnginePreference::Gpu),
             other => Err(format!("unknown engine '{other}' (known: gpu, cpu, auto)")),
         }
+    }
+}
+
+/// The engine that runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    Cpu,
+    Gpu,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Cpu => "cpu",
+            EngineKind::Gpu => "gpu",
+        }
+    }
+}
+
+/// What a notice is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// Which engine was chosen and why.
+    EngineChoice,
+    /// The GPU was wanted but the CPU engine runs.
+    Fallback,
+    /// The GPU device was lost mid-run.
+    DeviceLost,
+}
+
+/// A message about the engine for the user: `{kind, text}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+impl Notice {
+    fn new(kind: NoticeKind, text: impl Into<String>) -> Notice {
+        Notice {
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
+impl std::ops::Deref for Notice {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
     }
 }
 
@@ -58,44 +120,39 @@ pub struct EngineMetrics {
     pub hidden_mean: Vec<f64>,
     pub output_mean: Vec<f64>,
     pub steps_in_mean: u32,
-    /// Every hidden neuron's terms at the last step (neurons × terms).
-    pub hidden_neurons: Vec<Vec<f64>>,
 }
 
 enum Inner {
-    Cpu(Box<Network>),
+    Cpu(Box<CpuBackend>),
     Gpu(Box<GpuNetwork>),
 }
 
+/// A network on the CPU or the GPU engine, with the task it trains on.
 pub struct Engine {
     inner: Inner,
-    task: TaskData,
+    task: Arc<TaskData>,
     /// GPU runs: the last host copy of the whole state (the device-loss fallback).
     checkpoint: Option<Network>,
     adapter: Option<String>,
-    notices: Vec<String>,
-    order: (usize, Vec<usize>),
-    /// CPU runs: the last step's terms and the sums since the last metrics call.
-    last: StepTerms,
-    sums: (Vec<f64>, Vec<f64>, u32),
+    notices: Vec<Notice>,
+    /// GPU runs: every hidden neuron's terms at the last read (neurons × terms).
+    hidden_neurons: Option<Array2<f64>>,
+    /// `queue_steps` callers outside the driver: the order of the epoch in progress.
+    order: EpochOrder,
 }
 
-fn add(sum: &mut Vec<f64>, t: &[f64]) {
-    if sum.len() != t.len() {
-        *sum = vec![0.0; t.len()];
-    }
-    for (s, v) in sum.iter_mut().zip(t) {
-        *s += v;
-    }
+fn backend_error(e: String) -> RunError {
+    RunError::Backend(format!("the GPU engine failed: {e}"))
 }
 
 impl Engine {
     /// A fresh network for `config` on the preferred engine.
     pub async fn new(
         config: &RunConfig,
-        task: TaskData,
+        task: impl Into<Arc<TaskData>>,
         preference: EnginePreference,
     ) -> Result<Engine, String> {
+        let task = task.into();
         let net = Network::new(config, task.dim, task.classes)?;
         Self::from_network(net, task, preference).await
     }
@@ -103,7 +160,7 @@ impl Engine {
     /// Continues `net` (weights, Adam state, step) on the preferred engine.
     pub async fn from_network(
         net: Network,
-        task: TaskData,
+        task: impl Into<Arc<TaskData>>,
         preference: EnginePreference,
     ) -> Result<Engine, String> {
         let wants_gpu =
@@ -120,61 +177,79 @@ impl Engine {
     /// for). Tests pass `Some(Err(..))` to force the CPU fallback.
     pub fn choose(
         net: Network,
-        task: TaskData,
+        task: impl Into<Arc<TaskData>>,
         preference: EnginePreference,
         ctx: Option<Result<GpuContext, String>>,
     ) -> Result<Engine, String> {
-        let mut engine = Engine {
-            inner: Inner::Cpu(Box::new(Network::new(&net.config, task.dim, task.classes)?)),
-            task,
-            checkpoint: None,
-            adapter: None,
-            notices: Vec::new(),
-            order: (0, Vec::new()),
-            last: StepTerms::default(),
-            sums: (Vec::new(), Vec::new(), 0),
-        };
-        if preference == EnginePreference::Cpu {
-            engine.notices.push("CPU engine (requested)".to_string());
-            engine.inner = Inner::Cpu(Box::new(net));
-            return Ok(engine);
-        }
+        let task = task.into();
         let attempt = match ctx {
+            _ if preference == EnginePreference::Cpu => Err("requested".to_string()),
             _ if !gpu::network::supports(net.config.model) => Err(format!(
                 "the {} model runs on the CPU engine only",
                 net.config.model.name()
             )),
             None => Err("no GPU adapter was requested".to_string()),
             Some(Err(e)) => Err(e),
+            Some(Ok(ctx)) if preference == EnginePreference::Auto && is_software(&ctx) => {
+                Err(format!(
+                    "{} is a software adapter, slower than the CPU engine \
+                     (--engine gpu / engine=gpu forces it)",
+                    ctx.adapter_description()
+                ))
+            }
             Some(Ok(ctx)) => {
                 let adapter = ctx.adapter_description();
-                GpuNetwork::new(ctx, &net, &engine.task)
+                GpuNetwork::new(ctx, &net, &task)
                     .map(|g| (g, adapter.clone()))
                     .map_err(|e| format!("the GPU engine on {adapter} refused this run: {e}"))
             }
         };
-        match attempt {
+        let (inner, checkpoint, adapter, notice) = match attempt {
             Ok((g, adapter)) => {
-                engine.notices.push(format!("GPU engine on {adapter}"));
-                engine.adapter = Some(adapter);
-                engine.inner = Inner::Gpu(Box::new(g));
-                engine.checkpoint = Some(net);
+                let notice =
+                    Notice::new(NoticeKind::EngineChoice, format!("GPU engine on {adapter}"));
+                (Inner::Gpu(Box::new(g)), Some(net), Some(adapter), notice)
             }
             Err(e) if preference == EnginePreference::Gpu => return Err(e),
             Err(e) => {
-                engine.notices.push(format!("CPU engine: {e}"));
-                engine.inner = Inner::Cpu(Box::new(net));
+                let notice = if preference == EnginePreference::Cpu {
+                    Notice::new(NoticeKind::EngineChoice, "CPU engine (requested)")
+                } else {
+                    Notice::new(NoticeKind::Fallback, format!("CPU engine: {e}"))
+                };
+                (
+                    Inner::Cpu(Box::new(CpuBackend::new(net))),
+                    None,
+                    None,
+                    notice,
+                )
             }
+        };
+        Ok(Engine {
+            inner,
+            task,
+            checkpoint,
+            adapter,
+            notices: vec![notice],
+            hidden_neurons: None,
+            order: EpochOrder::default(),
+        })
+    }
+
+    fn notice(&mut self, kind: NoticeKind, text: impl Into<String>) {
+        self.notices.push(Notice::new(kind, text));
+    }
+
+    pub fn kind(&self) -> EngineKind {
+        match self.inner {
+            Inner::Cpu(_) => EngineKind::Cpu,
+            Inner::Gpu(_) => EngineKind::Gpu,
         }
-        Ok(engine)
     }
 
     /// "gpu" or "cpu".
     pub fn engine_name(&self) -> &'static str {
-        match self.inner {
-            Inner::Cpu(_) => "cpu",
-            Inner::Gpu(_) => "gpu",
-        }
+        self.kind().name()
     }
 
     /// The adapter the GPU engine runs on (name, backend, device type), if any.
@@ -183,20 +258,20 @@ impl Engine {
     }
 
     /// Messages about the engine choice and any fallback, oldest first.
-    pub fn notices(&self) -> &[String] {
+    pub fn notices(&self) -> &[Notice] {
         &self.notices
     }
 
     pub fn steps(&self) -> u32 {
         match &self.inner {
-            Inner::Cpu(n) => n.steps(),
+            Inner::Cpu(c) => c.net.steps(),
             Inner::Gpu(g) => g.steps(),
         }
     }
 
     pub fn config(&self) -> &RunConfig {
         match &self.inner {
-            Inner::Cpu(n) => &n.config,
+            Inner::Cpu(c) => &c.net.config,
             Inner::Gpu(g) => g.config(),
         }
     }
@@ -205,10 +280,14 @@ impl Engine {
         &self.task
     }
 
+    /// The task, shared.
+    pub fn shared_task(&self) -> Arc<TaskData> {
+        self.task.clone()
+    }
+
     /// Training steps per epoch (the last batch of an epoch may be smaller).
     pub fn steps_per_epoch(&self) -> usize {
-        let n = self.task.train_len();
-        n.div_ceil(self.config().batch.min(n).max(1))
+        Schedule::new(self.config(), self.task.train_len()).steps_per_epoch
     }
 
     /// The GPU network, when the GPU engine runs.
@@ -226,69 +305,67 @@ impl Engine {
         }
     }
 
-    /// Runs `n` training steps: on the GPU they are recorded and submitted, not waited
-    /// for; on the CPU they run now. A lost device switches to the CPU engine first.
+    /// The CPU network itself, when the CPU engine runs.
+    pub fn cpu_network(&self) -> Option<&Network> {
+        match &self.inner {
+            Inner::Cpu(c) => Some(&c.net),
+            Inner::Gpu(_) => None,
+        }
+    }
+
+    pub fn cpu_network_mut(&mut self) -> Option<&mut Network> {
+        match &mut self.inner {
+            Inner::Cpu(c) => Some(&mut c.net),
+            Inner::Gpu(_) => None,
+        }
+    }
+
+    /// GPU runs: every hidden neuron's goal terms at the last terms read.
+    pub fn hidden_neurons(&self) -> Option<&Array2<f64>> {
+        self.hidden_neurons.as_ref()
+    }
+
+    fn lost(&self) -> bool {
+        matches!(&self.inner, Inner::Gpu(g) if g.context().is_lost())
+    }
+
+    /// Runs `n` training steps outside the driver (tests, benchmarks): on the GPU they
+    /// are recorded and submitted, not waited for; on the CPU they run now. A lost
+    /// device switches to the CPU engine first.
     pub fn queue_steps(&mut self, n: usize) -> Result<(), String> {
+        let schedule = Schedule::new(self.config(), self.task.train_len());
         let mut done = 0;
         while done < n {
-            match &mut self.inner {
-                Inner::Gpu(g) => {
-                    if g.context().is_lost() {
-                        self.fall_back();
-                        continue;
-                    }
-                    match g.queue_step() {
-                        Ok(()) => done += 1,
-                        Err(_) if g.context().is_lost() => self.fall_back(),
-                        Err(e) => return Err(e),
-                    }
-                }
-                Inner::Cpu(_) => {
-                    self.cpu_step()?;
-                    done += 1;
-                }
+            let (epoch, j) = schedule.position(self.steps());
+            if self.order.epoch != epoch {
+                self.order = EpochOrder::new(self.config().data_seed, epoch, schedule.samples);
+            }
+            let k = (n - done).min(schedule.steps_per_epoch - j);
+            let order = std::mem::take(&mut self.order);
+            let task = self.task.clone();
+            let before = self.steps();
+            let r = self.train(&task, &schedule, &order, k);
+            self.order = order;
+            r?;
+            if self.steps() == before + k as u32 {
+                done += k;
             }
         }
         Ok(())
     }
 
-    /// Waits for queued GPU work (native only; a no-op on the CPU engine).
+    /// Waits for queued GPU work (native only; a no-op on the CPU engine). A lost
+    /// device switches to the CPU engine; any other GPU error is returned.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn wait(&mut self) -> Result<(), String> {
         if let Inner::Gpu(g) = &self.inner {
-            if g.wait().is_err() && g.context().is_lost() {
+            if let Err(e) = g.wait() {
+                if !g.context().is_lost() {
+                    return Err(e);
+                }
                 self.fall_back();
             }
         }
-        Ok(())
-    }
-
-    fn cpu_step(&mut self) -> Result<(), String> {
-        let Inner::Cpu(net) = &mut self.inner else {
-            unreachable!("cpu_step on the CPU engine")
-        };
-        let n = self.task.train_len();
-        let batch = net.config.batch.min(n.max(1));
-        let spe = n.div_ceil(batch);
-        let step = net.steps() as usize;
-        let epoch = step / spe + 1;
-        if self.order.0 != epoch {
-            self.order = (epoch, epoch_order(net.config.data_seed, epoch, n));
-        }
-        let j = step % spe;
-        let chunk = &self.order.1[j * batch..((j + 1) * batch).min(n)];
-        let dim = self.task.dim;
-        let mut xb = Vec::with_capacity(chunk.len() * dim);
-        let mut yb = Vec::with_capacity(chunk.len());
-        for &i in chunk {
-            xb.extend_from_slice(&self.task.train_x[i * dim..(i + 1) * dim]);
-            yb.push(self.task.train_y[i]);
-        }
-        let terms = net.train_batch(view(&xb, dim), &yb);
-        add(&mut self.sums.0, &terms.hidden);
-        add(&mut self.sums.1, &terms.output);
-        self.sums.2 += 1;
-        self.last = terms;
         Ok(())
     }
 
@@ -307,14 +384,17 @@ impl Engine {
             None => Network::new(g.config(), self.task.dim, self.task.classes)
                 .expect("the config was valid for the GPU run"),
         };
-        self.notices.push(format!(
-            "GPU device lost ({reason}) at step {lost_at}; continuing on the CPU engine \
-             from the checkpoint at step {}",
-            net.steps()
-        ));
+        self.notice(
+            NoticeKind::DeviceLost,
+            format!(
+                "GPU device lost ({reason}) at step {lost_at}; continuing on the CPU engine \
+                 from the checkpoint at step {}",
+                net.steps()
+            ),
+        );
         self.adapter = None;
-        self.inner = Inner::Cpu(Box::new(net));
-        self.sums = (Vec::new(), Vec::new(), 0);
+        self.hidden_neurons = None;
+        self.inner = Inner::Cpu(Box::new(CpuBackend::new(net)));
     }
 
     /// Simulates a device loss (destroys the device); the next step falls back.
@@ -326,12 +406,8 @@ impl Engine {
 
     /// GPU runs: copies the whole state to the host, the point a device loss resumes from.
     pub async fn checkpoint(&mut self) -> Result<(), String> {
-        if let Inner::Gpu(g) = &self.inner {
-            match g.to_network().await {
-                Ok(net) => self.checkpoint = Some(net),
-                Err(_) if g.context().is_lost() => self.fall_back(),
-                Err(e) => return Err(e),
-            }
+        if self.gpu().is_some() {
+            self.snapshot().await?;
         }
         Ok(())
     }
@@ -339,170 +415,216 @@ impl Engine {
     /// Replaces the hidden layer's γ (term order) from the next step on, on either
     /// engine (and in the device-loss checkpoint).
     pub fn set_goal(&mut self, gamma: &[f64]) -> Result<(), String> {
-        let no_hidden = || "this model has no hidden layer with a goal".to_string();
-        match &mut self.inner {
-            Inner::Cpu(net) => net.hidden.as_mut().ok_or_else(no_hidden)?.set_goal(gamma),
-            Inner::Gpu(g) => {
-                if let Some(h) = self.checkpoint.as_mut().and_then(|c| c.hidden.as_mut()) {
-                    h.set_goal(gamma)?;
-                }
-                g.set_goal(gamma)
-            }
-        }
+        StepBackend::set_goal(self, gamma).map_err(String::from)
     }
 
     /// The whole state as a CPU network, also kept as the device-loss checkpoint on
     /// the GPU engine (one readback for both).
     pub async fn snapshot(&mut self) -> Result<Network, String> {
-        let net = match self.network().await {
-            Ok(net) => net,
-            Err(_) if self.gpu().is_some_and(|g| g.context().is_lost()) => {
+        let Inner::Gpu(g) = &self.inner else {
+            return self.network().await;
+        };
+        match g.to_network().await {
+            Ok(net) => {
+                self.checkpoint = Some(net.clone());
+                Ok(net)
+            }
+            Err(_) if self.lost() => {
                 self.fall_back();
-                return self.network().await;
+                self.network().await
             }
-            Err(e) => return Err(e),
-        };
-        if self.gpu().is_some() {
-            let mut copy = Network::new(&net.config, self.task.dim, self.task.classes)?;
-            copy_state(&net, &mut copy);
-            self.checkpoint = Some(copy);
+            Err(e) => Err(e),
         }
-        Ok(net)
-    }
-
-    /// The step, the last step's terms and the means since the previous call (a small
-    /// asynchronous readback on the GPU).
-    pub async fn metrics(&mut self) -> Result<EngineMetrics, String> {
-        let engine = self.engine_name();
-        if let Inner::Gpu(g) = &mut self.inner {
-            match g.metrics(true).await {
-                Ok(m) => {
-                    let steps = m.accumulated_steps.max(1) as f64;
-                    let mean = |s: &[f32], n: usize| {
-                        GpuMetrics::mean_terms(s, n)
-                            .into_iter()
-                            .map(|v| v / steps)
-                            .collect::<Vec<_>>()
-                    };
-                    let t = m
-                        .hidden_terms
-                        .len()
-                        .checked_div(m.hidden_neurons)
-                        .unwrap_or(0);
-                    return Ok(EngineMetrics {
-                        step: m.step,
-                        engine,
-                        hidden: GpuMetrics::mean_terms(&m.hidden_terms, m.hidden_neurons),
-                        output: GpuMetrics::mean_terms(&m.output_terms, m.output_neurons),
-                        hidden_mean: mean(&m.hidden_sum, m.hidden_neurons),
-                        output_mean: mean(&m.output_sum, m.output_neurons),
-                        steps_in_mean: m.accumulated_steps,
-                        hidden_neurons: m
-                            .hidden_terms
-                            .chunks(t.max(1))
-                            .map(|r| r.iter().map(|&v| v as f64).collect())
-                            .collect(),
-                    });
-                }
-                Err(_) if g.context().is_lost() => self.fall_back(),
-                Err(e) => return Err(e),
-            }
-        }
-        let Inner::Cpu(net) = &self.inner else {
-            unreachable!()
-        };
-        let steps = self.sums.2.max(1) as f64;
-        let scale = |v: &[f64]| v.iter().map(|x| x / steps).collect::<Vec<_>>();
-        let m = EngineMetrics {
-            step: net.steps(),
-            engine: self.engine_name(),
-            hidden: self.last.hidden.clone(),
-            output: self.last.output.clone(),
-            hidden_mean: scale(&self.sums.0),
-            output_mean: scale(&self.sums.1),
-            steps_in_mean: self.sums.2,
-            hidden_neurons: net
-                .hidden
-                .as_ref()
-                .map(|h| {
-                    h.last_terms
-                        .rows()
-                        .into_iter()
-                        .map(|r| r.to_vec())
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
-        self.sums = (Vec::new(), Vec::new(), 0);
-        Ok(m)
-    }
-
-    /// Accuracy on a split with the label input at zero (`eval_step` picks the
-    /// sampling streams, as `network::train::evaluate` uses the epoch).
-    pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
-        if let Inner::Gpu(g) = &mut self.inner {
-            match g.accuracy(split, eval_step).await {
-                Ok(a) => return Ok(a),
-                Err(_) if g.context().is_lost() => self.fall_back(),
-                Err(e) => return Err(e),
-            }
-        }
-        let Inner::Cpu(net) = &mut self.inner else {
-            unreachable!()
-        };
-        let t = &self.task;
-        let (x, y) = match split {
-            Split::Train => (&t.train_x, &t.train_y),
-            Split::Val => (&t.val_x, &t.val_y),
-            Split::Test => (&t.test_x, &t.test_y),
-        };
-        Ok(net.accuracy(view(x, t.dim), y, eval_step))
     }
 
     /// The whole state as a CPU network (a readback of every weight on the GPU).
     pub async fn network(&mut self) -> Result<Network, String> {
         match &self.inner {
             Inner::Gpu(g) => g.to_network().await,
-            Inner::Cpu(net) => {
-                // A copy through the same path the GPU uses: rebuild and overwrite.
-                let mut copy = Network::new(&net.config, self.task.dim, self.task.classes)?;
-                copy_state(net, &mut copy);
-                Ok(copy)
+            Inner::Cpu(c) => Ok(c.net.clone()),
+        }
+    }
+
+    /// The step, the last step's terms and the means since the previous call (a small
+    /// asynchronous readback on the GPU).
+    pub async fn metrics(&mut self) -> Result<EngineMetrics, String> {
+        let t = self.take_terms().await?;
+        let (hidden_mean, output_mean) = t.means();
+        Ok(EngineMetrics {
+            step: self.steps(),
+            engine: self.engine_name(),
+            hidden: t.last_hidden,
+            output: t.last_output,
+            hidden_mean,
+            output_mean,
+            steps_in_mean: t.steps,
+        })
+    }
+
+    /// Accuracy on a split with the label input at zero and the read-out rule of
+    /// [`crate::network::accuracy`] over the whole split (`eval_step` picks the
+    /// sampling streams).
+    pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
+        let task = self.task.clone();
+        let (_, labels) = task.part(split);
+        if labels.is_empty() {
+            return Ok(f64::NAN);
+        }
+        let chunk = self.config().batch.max(1);
+        let mut theta = Vec::with_capacity(labels.len() * task.classes);
+        for start in (0..labels.len()).step_by(chunk) {
+            let len = chunk.min(labels.len() - start);
+            let t = self.predict(&task, split, start, len, eval_step).await?;
+            theta.extend(t.iter().copied());
+        }
+        let theta =
+            Array2::from_shape_vec((labels.len(), task.classes), theta).expect("rows × classes");
+        let local = self.config().model != crate::network::ModelKind::Backprop;
+        Ok(crate::network::accuracy::score(theta, labels, local)
+            .0
+            .accuracy())
+    }
+}
+
+impl StepBackend for Engine {
+    fn config(&self) -> &RunConfig {
+        Engine::config(self)
+    }
+
+    fn steps(&self) -> u32 {
+        Engine::steps(self)
+    }
+
+    fn train(
+        &mut self,
+        task: &TaskData,
+        schedule: &Schedule,
+        order: &EpochOrder,
+        n: usize,
+    ) -> Result<(), RunError> {
+        if self.lost() {
+            // The step count moves back to the checkpoint's: the driver resynchronises.
+            self.fall_back();
+            return Ok(());
+        }
+        match &mut self.inner {
+            Inner::Cpu(c) => c.train(task, schedule, order, n),
+            Inner::Gpu(g) => {
+                for _ in 0..n {
+                    if let Err(e) = g.queue_step() {
+                        if g.context().is_lost() {
+                            self.fall_back();
+                            return Ok(());
+                        }
+                        return Err(backend_error(e));
+                    }
+                }
+                Ok(())
             }
         }
     }
 
-    /// The CPU network itself, when the CPU engine runs.
-    pub fn cpu_network(&self) -> Option<&Network> {
-        match &self.inner {
-            Inner::Cpu(n) => Some(n),
-            Inner::Gpu(_) => None,
+    async fn take_terms(&mut self) -> Result<TermSums, RunError> {
+        if let Inner::Gpu(g) = &mut self.inner {
+            match g.metrics(true).await {
+                Ok(m) => {
+                    let t = m
+                        .hidden_terms
+                        .len()
+                        .checked_div(m.hidden_neurons)
+                        .unwrap_or(0);
+                    self.hidden_neurons =
+                        Array2::from_shape_vec((m.hidden_neurons, t), m.hidden_terms.clone())
+                            .ok()
+                            .map(|a| a.mapv(f64::from));
+                    return Ok(TermSums {
+                        hidden: GpuMetrics::mean_terms(&m.hidden_sum, m.hidden_neurons),
+                        output: GpuMetrics::mean_terms(&m.output_sum, m.output_neurons),
+                        steps: m.accumulated_steps,
+                        last_hidden: GpuMetrics::mean_terms(&m.hidden_terms, m.hidden_neurons),
+                        last_output: GpuMetrics::mean_terms(&m.output_terms, m.output_neurons),
+                    });
+                }
+                Err(_) if g.context().is_lost() => self.fall_back(),
+                Err(e) => return Err(backend_error(e)),
+            }
+        }
+        let Inner::Cpu(c) = &mut self.inner else {
+            unreachable!("the GPU case returned")
+        };
+        c.take_terms().await
+    }
+
+    async fn predict(
+        &mut self,
+        task: &TaskData,
+        split: Split,
+        start: usize,
+        len: usize,
+        eval_step: u32,
+    ) -> Result<Array2<f32>, RunError> {
+        if let Inner::Gpu(g) = &mut self.inner {
+            // TEMPORARY until GpuNetwork::predict lands: the host copy predicts.
+            let predicted = match g.to_network().await {
+                Ok(mut net) => {
+                    let (x, _) = task.part(split);
+                    let rows = &x[start * task.dim..(start + len) * task.dim];
+                    let view = crate::network::train::view(rows, task.dim);
+                    Ok(net
+                        .predict_theta_at(view, start, eval_step)
+                        .iter()
+                        .copied()
+                        .collect::<Vec<f32>>())
+                }
+                Err(e) => Err(e),
+            };
+            match predicted {
+                Ok(theta) => {
+                    let classes = task.classes;
+                    let rows = theta.len() / classes.max(1);
+                    if rows != len {
+                        return Err(backend_error(format!(
+                            "{rows} rows of θ read back, {len} asked for"
+                        )));
+                    }
+                    return Ok(
+                        Array2::from_shape_vec((rows, classes), theta).expect("rows × classes")
+                    );
+                }
+                Err(_) if g.context().is_lost() => self.fall_back(),
+                Err(e) => return Err(backend_error(e)),
+            }
+        }
+        let Inner::Cpu(c) = &mut self.inner else {
+            unreachable!("the GPU case returned")
+        };
+        c.predict(task, split, start, len, eval_step).await
+    }
+
+    /// On the GPU this reads the whole network back and keeps it as the checkpoint
+    /// (once per epoch).
+    async fn non_finite_layer(&mut self) -> Result<Option<&'static str>, RunError> {
+        if let Inner::Cpu(c) = &mut self.inner {
+            return c.non_finite_layer().await;
+        }
+        let net = self.snapshot().await.map_err(backend_error)?;
+        Ok(run::non_finite_layer(&net))
+    }
+
+    fn set_goal(&mut self, gamma: &[f64]) -> Result<(), RunError> {
+        match &mut self.inner {
+            Inner::Cpu(c) => c.set_goal(gamma),
+            Inner::Gpu(g) => {
+                if let Some(h) = self.checkpoint.as_mut().and_then(|c| c.hidden.as_mut()) {
+                    h.set_goal(gamma).map_err(RunError::Invalid)?;
+                }
+                g.set_goal(gamma).map_err(RunError::Invalid)
+            }
         }
     }
 }
 
-use gpu::GpuMetrics;
-
-/// Copies weights, biases, Adam states, terms and the step from one network to another
-/// of the same configuration.
-pub(crate) fn copy_state(from: &Network, to: &mut Network) {
-    let pairs = from
-        .hidden
-        .iter()
-        .zip(to.hidden.iter_mut())
-        .chain(std::iter::once((&from.output, &mut to.output)));
-    for (a, b) in pairs {
-        for (sa, sb) in a.sources.iter().zip(b.sources.iter_mut()) {
-            sb.weights.assign(&sa.weights);
-            sb.bias.assign(&sa.bias);
-            let (aw, ab) = sa.adam();
-            let (bw, bb) = sb.adam_mut();
-            let (s, m, v) = aw.state();
-            bw.set_state(s, m, v);
-            let (s, m, v) = ab.state();
-            bb.set_state(s, m, v);
-        }
-        b.last_terms = a.last_terms.clone();
-    }
-    to.step = from.step;
+/// TEMPORARY until GpuContext::is_software lands.
+fn is_software(ctx: &GpuContext) -> bool {
+    ctx.adapter_description().contains(", Cpu)")
 }

@@ -509,6 +509,25 @@ impl Source {
     }
 }
 
+/// A copy of the parameters, Adam states, goal and last terms; the step buffers are
+/// per copy (they hold nothing between steps).
+impl Clone for Layer {
+    fn clone(&self) -> Self {
+        Layer {
+            config: self.config.clone(),
+            sources: self.sources.clone(),
+            last_terms: self.last_terms.clone(),
+            batch: NeuronBatch::new(self.batch.isx().clone()),
+            goal: self.goal.clone(),
+            scratch: Scratch {
+                bins: Vec::new(),
+                theta: Vec::new(),
+                dtheta: Vec::new(),
+            },
+        }
+    }
+}
+
 impl Layer {
     pub fn new(config: LayerConfig, init_seed: u64) -> Result<Self, String> {
         let n_src = config.sources.len();

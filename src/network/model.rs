@@ -1,13 +1,13 @@
 //! The paper's networks (method §5): a hidden layer of infomorphic neurons and an output
 //! layer of bivariate neurons whose context is the label, trained with local goals only.
 
+pub use super::config::{ModelKind, RunConfig, MEMORY_LIMIT_BYTES};
 use super::layer::{
     self, Activation, Binning, Layer, LayerConfig, SourceConfig, SourceKind, Wiring,
 };
-use crate::goals::{self, GoalFamily};
+use crate::goals;
 use crate::rng::counter_key;
 use ndarray::{s, Array2, ArrayView2, Axis};
-use serde::{Deserialize, Serialize};
 
 /// Counter streams, so that every stochastic draw has its own sequence.
 pub(crate) const STREAM_HIDDEN_FIRST: u32 = 1;
@@ -20,241 +20,15 @@ const STREAM_FEEDBACK: u32 = 33;
 const STREAM_EVAL_ROUND_ONE_FIRST: u32 = 41;
 const STREAM_EVAL_ROUND_ONE: u32 = 42;
 const STREAM_EVAL_FEEDBACK: u32 = 43;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ModelKind {
-    /// F = image, C = label.
-    Context,
-    /// F = image, L = the other hidden neurons (two steps).
-    Lateral,
-    /// F = image, C = label, L = other hidden neurons (two steps).
-    Trivariate,
-    /// As trivariate, `sparse_k` random lateral inputs per neuron.
-    TrivariateSparse,
-    /// A frozen random context layer with threshold units; only the output learns.
-    RandomProjection,
-    /// No hidden layer.
-    Readout,
-    /// Trivariate with C = the output layer's sampled outputs of a first round instead
-    /// of the label; only the second round learns.
-    Feedback,
-    /// The trivariate architecture trained end to end by backpropagation (baseline):
-    /// {0, 1} outputs with a surrogate gradient, softmax cross-entropy on the output θ.
-    Backprop,
-}
-
-impl ModelKind {
-    pub const ALL: [ModelKind; 8] = [
-        ModelKind::Context,
-        ModelKind::Lateral,
-        ModelKind::Trivariate,
-        ModelKind::TrivariateSparse,
-        ModelKind::RandomProjection,
-        ModelKind::Feedback,
-        ModelKind::Readout,
-        ModelKind::Backprop,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Context => "context",
-            ModelKind::Lateral => "lateral",
-            ModelKind::Trivariate => "trivariate",
-            ModelKind::TrivariateSparse => "trivariate-sparse",
-            ModelKind::RandomProjection => "random-projection",
-            ModelKind::Feedback => "feedback",
-            ModelKind::Readout => "readout",
-            ModelKind::Backprop => "backprop",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
-                format!("unknown model '{name}' (known: {})", known.join(", "))
-            })
-    }
-
-    /// The goal family of the hidden layer, if the model has a learning one.
-    pub fn goal_family(self) -> Option<GoalFamily> {
-        match self {
-            ModelKind::Context | ModelKind::RandomProjection => Some(GoalFamily::Context),
-            ModelKind::Lateral => Some(GoalFamily::Lateral),
-            ModelKind::Trivariate | ModelKind::TrivariateSparse | ModelKind::Feedback => {
-                Some(GoalFamily::Trivariate)
-            }
-            ModelKind::Readout | ModelKind::Backprop => None,
-        }
-    }
-
-    pub(crate) fn has_lateral(self) -> bool {
-        matches!(
-            self,
-            ModelKind::Lateral
-                | ModelKind::Trivariate
-                | ModelKind::TrivariateSparse
-                | ModelKind::Feedback
-                | ModelKind::Backprop
-        )
-    }
-
-    fn has_label_context(self) -> bool {
-        !matches!(self, ModelKind::Lateral | ModelKind::Readout)
-    }
-}
-
-/// Everything that defines a run. The same JSON schema is used by `infomorph train
-/// --config`, run files and the page's URLs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RunConfig {
-    pub task: String,
-    pub model: ModelKind,
-    /// A preset name (`heuristic`, `optimized`, …) for the hidden goal.
-    pub goal: String,
-    /// A custom hidden γ; overrides `goal` when present.
-    pub gamma: Option<Vec<f64>>,
-    pub hidden: usize,
-    pub bins: usize,
-    pub batch: usize,
-    pub epochs: usize,
-    pub lr_hidden: f64,
-    pub weight_decay_hidden: f64,
-    pub lr_output: f64,
-    pub weight_decay_output: f64,
-    /// Lateral inputs per neuron of the sparse model.
-    pub sparse_k: usize,
-    /// Learning rate of the backprop baseline (one Adam over all parameters).
-    pub lr_backprop: f64,
-    pub data_seed: u64,
-    pub init_seed: u64,
-    pub sample_seed: u64,
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            task: "mnist10k".into(),
-            model: ModelKind::Trivariate,
-            goal: "optimized".into(),
-            gamma: None,
-            hidden: 100,
-            bins: 20,
-            batch: 1024,
-            epochs: 100,
-            lr_hidden: 0.002,
-            weight_decay_hidden: 3.5e-4,
-            lr_output: 0.003,
-            weight_decay_output: 1.5e-4,
-            sparse_k: 100,
-            lr_backprop: 0.001,
-            data_seed: 0,
-            init_seed: 0,
-            sample_seed: 0,
-        }
-    }
-}
-
-/// Largest estimated footprint a network may have: most of this machine kind's 24 GiB
-/// natively, what a browser tab can address on wasm32.
-#[cfg(not(target_arch = "wasm32"))]
-pub const MEMORY_LIMIT_BYTES: f64 = 16.0 * (1u64 << 30) as f64;
-#[cfg(target_arch = "wasm32")]
-pub const MEMORY_LIMIT_BYTES: f64 = 2.0 * (1u64 << 30) as f64;
-
-impl RunConfig {
-    /// Rough peak memory of the network and one training step: parameters with their
-    /// gradients and Adam moments, the per-batch arrays of the hidden layer, and the
-    /// lateral masks.
-    pub fn estimated_bytes(&self, input_dim: usize, classes: usize) -> f64 {
-        let n = if self.model == ModelKind::Readout {
-            0.0
-        } else {
-            self.hidden as f64
-        };
-        let lateral = if self.model.has_lateral() { n * n } else { 0.0 };
-        let out_in = if n > 0.0 { n } else { input_dim as f64 };
-        let params =
-            n * (input_dim + classes) as f64 + lateral + classes as f64 * (out_in + classes as f64);
-        let per_sample = n.max(classes as f64) * (16.0 * 4.0 + 3.0 * 8.0);
-        (params + lateral) * 4.0 * 4.0 + self.batch as f64 * per_sample
-    }
-
-    /// Refuses sizes whose estimated footprint exceeds [`MEMORY_LIMIT_BYTES`].
-    pub fn check_memory(&self, input_dim: usize, classes: usize) -> Result<(), String> {
-        let bytes = self.estimated_bytes(input_dim, classes);
-        if bytes > MEMORY_LIMIT_BYTES {
-            return Err(format!(
-                "hidden {} with batch {} needs about {:.1} GB, more than the {:.0} GB this engine allows",
-                self.hidden,
-                self.batch,
-                bytes / 1e9,
-                MEMORY_LIMIT_BYTES / 1e9
-            ));
-        }
-        Ok(())
-    }
-
-    /// The hidden layer's γ: the custom vector, or the named preset.
-    pub fn hidden_gamma(&self) -> Result<Option<Vec<f64>>, String> {
-        let Some(family) = self.model.goal_family() else {
-            return Ok(None);
-        };
-        let gamma = match &self.gamma {
-            Some(g) => g.clone(),
-            None => goals::preset(family, &self.goal)?,
-        };
-        let want = if family == GoalFamily::Trivariate {
-            19
-        } else {
-            5
-        };
-        if gamma.len() != want {
-            return Err(format!(
-                "γ for the {} model needs {want} entries, got {}",
-                self.model.name(),
-                gamma.len()
-            ));
-        }
-        if let Some(i) = gamma.iter().position(|g| !g.is_finite()) {
-            return Err(format!("γ[{i}] is not a finite number"));
-        }
-        Ok(Some(gamma))
-    }
-
-    /// Checks sizes and numbers before anything is allocated.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.model != ModelKind::Readout && self.hidden == 0 {
-            return Err("hidden size must be at least 1".into());
-        }
-        if self.batch == 0 {
-            return Err("batch size must be at least 1".into());
-        }
-        if !(2..=1000).contains(&self.bins) {
-            return Err(format!("bins must be 2 to 1000, got {}", self.bins));
-        }
-        for (name, v) in [
-            ("lr_hidden", self.lr_hidden),
-            ("weight_decay_hidden", self.weight_decay_hidden),
-            ("lr_output", self.lr_output),
-            ("weight_decay_output", self.weight_decay_output),
-        ] {
-            if !v.is_finite() || v < 0.0 {
-                return Err(format!("{name} must be a finite number ≥ 0, got {v}"));
-            }
-        }
-        if self.model == ModelKind::TrivariateSparse && self.sparse_k == 0 {
-            return Err("sparse_k must be at least 1".into());
-        }
-        self.hidden_gamma().map(|_| ())
-    }
-}
+/// The page's views (the neuron histogram): a forward pass as in training, no learning.
+const STREAM_VIEW_FIRST: u32 = 51;
+const STREAM_VIEW: u32 = 52;
+const STREAM_VIEW_ROUND_ONE_FIRST: u32 = 53;
+const STREAM_VIEW_ROUND_ONE: u32 = 54;
+const STREAM_VIEW_FEEDBACK: u32 = 55;
 
 /// A hidden layer (if any) and the output layer.
+#[derive(Clone)]
 pub struct Network {
     pub config: RunConfig,
     pub hidden: Option<Layer>,
@@ -447,6 +221,67 @@ impl Network {
         (sample(&fwd.theta, streams.1), terms)
     }
 
+    /// The layer whose atoms the page shows: the hidden layer when it learns with a
+    /// local goal, else the output layer (`readout`, `random-projection`, `backprop`).
+    pub fn shown_layer(&self) -> &Layer {
+        match (&self.hidden, self.config.model) {
+            (Some(h), kind)
+                if kind.goal_family().is_some() && kind != ModelKind::RandomProjection =>
+            {
+                h
+            }
+            _ => &self.output,
+        }
+    }
+
+    /// Whether [`Network::shown_layer`] is the hidden layer.
+    pub fn shows_hidden(&self) -> bool {
+        !std::ptr::eq(self.shown_layer(), &self.output)
+    }
+
+    /// The shown layer's forward pass on a batch as in a training step (label context,
+    /// recurrent steps, feedback round), without learning: what the page's neuron
+    /// histogram bins. Draws from the view streams of the current step.
+    pub fn shown_forward(&mut self, x: ArrayView2<f32>, labels: &[u8]) -> layer::Forward {
+        let context = one_hot(labels, self.classes);
+        let step = self.step;
+        let kind = self.config.model;
+        let hidden_context = if kind == ModelKind::Feedback {
+            let zeros = Array2::zeros(context.dim());
+            let streams = (
+                STREAM_VIEW_ROUND_ONE_FIRST,
+                STREAM_VIEW_ROUND_ONE,
+                STREAM_VIEW_FEEDBACK,
+            );
+            self.feedback(x, zeros.view(), context.view(), streams, step, 0)
+        } else {
+            context.clone()
+        };
+        if self.shows_hidden() {
+            let seed = self.config.sample_seed;
+            let layer = self.hidden.as_ref().expect("a shown hidden layer");
+            let mut inputs = vec![x];
+            if kind.has_label_context() {
+                inputs.push(hidden_context.view());
+            }
+            if kind.has_lateral() {
+                let key = counter_key(seed, STREAM_VIEW_FIRST, step);
+                return layer
+                    .forward_recurrent(&inputs, |theta| layer::sample(theta, key, 0, -1.0))
+                    .0;
+            }
+            return layer.forward(&inputs);
+        }
+        let features = if self.hidden.is_some() {
+            let streams = (STREAM_VIEW_FIRST, STREAM_VIEW);
+            self.hidden_outputs(x, hidden_context.view(), false, streams, step, 0)
+                .0
+        } else {
+            x.to_owned()
+        };
+        self.output.forward(&[features.view(), context.view()])
+    }
+
     /// One training step on a batch; returns the mean goal terms of each layer.
     pub fn train_batch(&mut self, x: ArrayView2<f32>, labels: &[u8]) -> StepTerms {
         if self.config.model == ModelKind::Backprop {
@@ -509,6 +344,17 @@ impl Network {
 
     /// Output θ for a whole set with the label input at zero (evaluation), in batches.
     pub fn predict_theta(&mut self, x: ArrayView2<f32>, eval_step: u32) -> Array2<f32> {
+        self.predict_theta_at(x, 0, eval_step)
+    }
+
+    /// Output θ for rows `offset..offset + x.nrows()` of a set: the draws depend on the
+    /// row index in the set, not on how the set is cut, so chunks give the whole set's θ.
+    pub fn predict_theta_at(
+        &mut self,
+        x: ArrayView2<f32>,
+        offset: usize,
+        eval_step: u32,
+    ) -> Array2<f32> {
         let rows = x.nrows();
         let mut theta = Array2::zeros((rows, self.classes));
         let chunk = self.config.batch.max(1);
@@ -528,7 +374,7 @@ impl Network {
                     zeros.view(),
                     streams,
                     eval_step,
-                    start as u32,
+                    (offset + start) as u32,
                 )
             } else {
                 zeros.clone()
@@ -540,7 +386,7 @@ impl Network {
                     false,
                     (STREAM_EVAL_FIRST, STREAM_EVAL),
                     eval_step,
-                    start as u32,
+                    (offset + start) as u32,
                 )
                 .0
             } else {
@@ -552,35 +398,14 @@ impl Network {
         theta
     }
 
-    /// Classification accuracy: output neurons whose mean θ is ≥ 0.5 are read inverted
-    /// (a goal is unchanged when a neuron flips its output), then argmax.
+    /// Classification accuracy with the read-out rule of [`super::accuracy`] over the
+    /// whole set.
     pub fn accuracy(&mut self, x: ArrayView2<f32>, labels: &[u8], eval_step: u32) -> f64 {
         if labels.is_empty() {
             return f64::NAN;
         }
-        let mut theta = self.predict_theta(x, eval_step);
-        let means = theta.mean_axis(Axis(0)).expect("non-empty");
+        let theta = self.predict_theta(x, eval_step);
         let local = self.config.model != ModelKind::Backprop;
-        for (j, &m) in means.iter().enumerate() {
-            if local && m >= 0.5 {
-                theta.column_mut(j).mapv_inplace(|t| 1.0 - t);
-            }
-        }
-        let correct = theta
-            .rows()
-            .into_iter()
-            .zip(labels)
-            .filter(|(row, &y)| {
-                let best = row.iter().enumerate().fold((0, f32::MIN), |acc, (j, &v)| {
-                    if v > acc.1 {
-                        (j, v)
-                    } else {
-                        acc
-                    }
-                });
-                best.0 == y as usize
-            })
-            .count();
-        correct as f64 / labels.len() as f64
+        super::accuracy::score(theta, labels, local).0.accuracy()
     }
 }

@@ -24,7 +24,28 @@ pub struct TaskData {
     pub image: Option<(usize, usize)>,
 }
 
+/// One part of a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Train = 0,
+    Val = 1,
+    Test = 2,
+}
+
+impl Split {
+    pub const ALL: [Split; 3] = [Split::Train, Split::Val, Split::Test];
+}
+
 impl TaskData {
+    /// The features (row-major, `dim` per row) and labels of one part.
+    pub fn part(&self, split: Split) -> (&[f32], &[u8]) {
+        match split {
+            Split::Train => (&self.train_x, &self.train_y),
+            Split::Val => (&self.val_x, &self.val_y),
+            Split::Test => (&self.test_x, &self.test_y),
+        }
+    }
+
     pub fn train_len(&self) -> usize {
         self.train_y.len()
     }

@@ -37,13 +37,8 @@ pub fn supports(model: ModelKind) -> bool {
     )
 }
 
-/// Which part of a task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Split {
-    Train = 0,
-    Val = 1,
-    Test = 2,
-}
+/// Which part of a task (one type for the driver and the GPU engine).
+pub use crate::tasks::Split;
 
 /// What a metrics readback returns.
 #[derive(Clone, Debug, Default)]
