@@ -1,7 +1,8 @@
 //! infomorph: infomorphic neurons that learn local goals built from the
 //! shared-exclusion partial information decomposition (I^sx).
 //!
-//! The science is in `shared/spec/method.md`; module names follow its concepts.
+//! The science is in `docs/method.md` ("method §N" in comments); the layers and where
+//! each piece lives are in `docs/architecture.md`. Module names follow the method's concepts.
 
 pub mod data;
 pub mod engine;

@@ -1,4 +1,4 @@
-//! A layer of infomorphic neurons (method §1, §2, §4): per-source weights, the Graetz or
+//! A layer of infomorphic neurons (method §1–§4): per-source weights, the Graetz or
 //! trivariate activation, stochastic ±1 outputs, binning, the θ-weighted histogram and
 //! I^sx goal of every neuron, the local gradient through θ, and Adam.
 

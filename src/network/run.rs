@@ -3,8 +3,8 @@
 //! are front ends of [`Trainer`]; the CPU network ([`CpuBackend`]) and the GPU network
 //! (`engine::Engine`) are back ends behind the small [`StepBackend`] interface.
 //!
-//! A run is a sequence of epochs (docs/method.md §4–§5): the training set in the order
-//! drawn from the data seed for that epoch ([`EpochOrder`]), cut into batches of
+//! A run is a sequence of epochs (method §4–§5; the shuffle and the streams: §7): the
+//! training set in the order drawn from the data seed for that epoch ([`EpochOrder`]), cut into batches of
 //! `config.batch` (the last one smaller); after the last batch, the end-of-epoch
 //! evaluation of the three parts of the task with the label input at zero, in chunks
 //! of `config.batch` rows whose stochastic draws depend only on the row's index in its
