@@ -541,6 +541,136 @@ fn epoch_boundary_batches_match_cpu() {
     );
 }
 
+/// GpuNetwork::predict, chunk by chunk over the MNIST-10k validation rows, against
+/// Network::predict_theta of the GPU's own snapshot on the whole set (the same weights;
+/// the draws depend on the row index, not on how the set is cut). After 5 training steps,
+/// the trivariate model (two recurrent hidden steps) and the context model. Tolerances as
+/// the 20-step tests: θ differs by the matrix products' summation order, and where a
+/// hidden θ falls on the other side of its sample's uniform draw, that row's output θ
+/// differs more; so 99% of θ within 2e-4, all within 0.25, classes chosen alike within 1%.
+#[test]
+fn predict_chunks_match_cpu_predict_theta() {
+    use infomorph::engine::gpu::GpuNetwork;
+    let Some(ctx) = context() else { return };
+    let task = mnist10k(1);
+    let rows = task.val_len();
+    let mut ctx = Some(ctx);
+    for model in [ModelKind::Trivariate, ModelKind::Context] {
+        let config = RunConfig {
+            model,
+            goal: "heuristic".into(),
+            hidden: 24,
+            batch: 256,
+            epochs: 1,
+            ..RunConfig::default()
+        };
+        let c = ctx
+            .take()
+            .map(Ok)
+            .unwrap_or_else(|| pollster::block_on(GpuContext::new()));
+        let net = Network::new(&config, task.dim, task.classes).unwrap();
+        let mut gpu = GpuNetwork::new(c.unwrap(), &net, &task).unwrap();
+        gpu.queue_steps(5).unwrap();
+        let eval_step = 3;
+        let mut theta = Vec::new();
+        for start in (0..rows).step_by(config.batch) {
+            let chunk = pollster::block_on(gpu.predict(Split::Val, start, eval_step)).unwrap();
+            assert_eq!(chunk.len(), config.batch.min(rows - start) * task.classes);
+            theta.extend(chunk);
+        }
+        assert!(pollster::block_on(gpu.predict(Split::Val, rows, eval_step)).is_err());
+        // The counter streams matter: another evaluation step draws other hidden samples.
+        let other = pollster::block_on(gpu.predict(Split::Val, 0, eval_step + 1)).unwrap();
+        assert!(max_abs(&other, &theta[..other.len()]) > 1e-3);
+        let mut snapshot = pollster::block_on(gpu.to_network()).unwrap();
+        let x = Array2::from_shape_vec((rows, task.dim), task.val_x.clone()).unwrap();
+        let cpu = snapshot.predict_theta(x.view(), eval_step);
+        let cpu: Vec<f32> = cpu.iter().copied().collect();
+        let err = max_abs(&theta, &cpu);
+        let far = theta
+            .iter()
+            .zip(&cpu)
+            .filter(|(a, b)| (*a - *b).abs() > 2e-4)
+            .count();
+        let argmax = |v: &[f32]| {
+            v.iter()
+                .enumerate()
+                .fold((0, f32::MIN), |m, (j, &t)| if t > m.1 { (j, t) } else { m })
+                .0
+        };
+        let k = task.classes;
+        let same = (0..rows)
+            .filter(|r| argmax(&theta[r * k..(r + 1) * k]) == argmax(&cpu[r * k..(r + 1) * k]))
+            .count();
+        eprintln!(
+            "{} predict, {rows} validation rows in chunks of {}: max |Δθ| = {err:e}, {far} of {} over 2e-4, argmax equal in {same} rows",
+            model.name(),
+            config.batch,
+            theta.len()
+        );
+        assert!(
+            far as f64 <= 0.01 * theta.len() as f64,
+            "{far} θ differ by > 2e-4"
+        );
+        assert!(err < 0.25, "max |Δθ| {err}");
+        assert!(
+            same as f64 >= 0.99 * rows as f64,
+            "argmax equal in {same} of {rows}"
+        );
+    }
+}
+
+/// AdapterKind: Mesa's software Vulkan and GL drivers, SwiftShader and a browser's
+/// fallback adapter (wgpu reports DeviceType::Cpu for it) are software.
+#[test]
+fn software_adapters_are_recognised() {
+    use infomorph::engine::gpu::AdapterKind;
+    let info = |name: &str, device_type| wgpu::AdapterInfo {
+        name: name.into(),
+        ..wgpu::AdapterInfo::new(device_type, wgpu::Backend::Vulkan)
+    };
+    use wgpu::DeviceType::*;
+    for (name, t, kind) in [
+        (
+            "llvmpipe (LLVM 15.0.6, 256 bits)",
+            Cpu,
+            AdapterKind::Software,
+        ),
+        (
+            "llvmpipe (LLVM 15.0.6, 256 bits)",
+            Other,
+            AdapterKind::Software,
+        ),
+        ("SwiftShader Device (Subzero)", Cpu, AdapterKind::Software),
+        ("", Cpu, AdapterKind::Software),
+        (
+            "NVIDIA GeForce RTX 4090",
+            DiscreteGpu,
+            AdapterKind::Discrete,
+        ),
+        (
+            "AMD Radeon Graphics (RADV GFX1103_R1)",
+            IntegratedGpu,
+            AdapterKind::Integrated,
+        ),
+        ("", Other, AdapterKind::Other),
+    ] {
+        assert_eq!(AdapterKind::of(&info(name, t)), kind, "{name} {t:?}");
+    }
+    if let Some(ctx) = context() {
+        let kind = ctx.adapter_kind();
+        eprintln!(
+            "this adapter: {} ({})",
+            ctx.adapter_description(),
+            kind.name()
+        );
+        assert_eq!(ctx.is_software(), kind == AdapterKind::Software);
+        if ctx.info.device_type == wgpu::DeviceType::Cpu {
+            assert!(ctx.is_software());
+        }
+    }
+}
+
 fn small_config(model: ModelKind) -> RunConfig {
     RunConfig {
         model,

@@ -126,6 +126,17 @@ impl GpuContext {
         format!("{name} ({:?}, {:?})", i.backend, i.device_type)
     }
 
+    /// Whether the adapter runs its kernels on the CPU (llvmpipe, lavapipe, SwiftShader,
+    /// WARP, a browser's fallback adapter): see [`AdapterKind::of`].
+    pub fn is_software(&self) -> bool {
+        self.adapter_kind() == AdapterKind::Software
+    }
+
+    /// What kind of device the adapter is.
+    pub fn adapter_kind(&self) -> AdapterKind {
+        AdapterKind::of(&self.info)
+    }
+
     pub fn is_lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
     }
@@ -146,6 +157,71 @@ impl GpuContext {
     /// Refuses buffers larger than the device allows, naming the limit.
     pub fn check(&self, needs: &[Need]) -> Result<(), String> {
         check_limits(&self.limits, needs)
+    }
+}
+
+/// What kind of device an adapter is, for choosing an engine: a software adapter is
+/// never preferred over the CPU engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdapterKind {
+    /// A GPU of its own.
+    Discrete,
+    /// A GPU sharing memory with the CPU.
+    Integrated,
+    /// A virtual machine's GPU.
+    Virtual,
+    /// Kernels run on the CPU: Mesa's llvmpipe/lavapipe/softpipe, SwiftShader, WARP, or
+    /// a browser's fallback adapter.
+    Software,
+    /// Anything else; browsers report every hardware adapter as this (WebGPU does not
+    /// say which kind of GPU it is).
+    Other,
+}
+
+/// Adapter names of software rasterisers (lowercase substrings), for drivers that do not
+/// report `DeviceType::Cpu`.
+const SOFTWARE_NAMES: [&str; 5] = [
+    "llvmpipe",
+    "lavapipe",
+    "softpipe",
+    "swiftshader",
+    "microsoft basic render driver",
+];
+
+impl AdapterKind {
+    /// The kind of an adapter from what wgpu reports. `DeviceType::Cpu` is software;
+    /// in a browser wgpu reports `DeviceType::Cpu` exactly when the adapter's
+    /// `GPUAdapterInfo.isFallbackAdapter` is true (wgpu 30, backend/webgpu.rs), which is
+    /// how Chromium marks SwiftShader. A software rasteriser's name (or driver string)
+    /// also counts, whatever type the driver reports.
+    pub fn of(info: &wgpu::AdapterInfo) -> Self {
+        let named_software = [&info.name, &info.driver, &info.driver_info]
+            .iter()
+            .any(|s| {
+                let s = s.to_lowercase();
+                SOFTWARE_NAMES.iter().any(|n| s.contains(n))
+            });
+        if named_software {
+            return AdapterKind::Software;
+        }
+        match info.device_type {
+            wgpu::DeviceType::Cpu => AdapterKind::Software,
+            wgpu::DeviceType::DiscreteGpu => AdapterKind::Discrete,
+            wgpu::DeviceType::IntegratedGpu => AdapterKind::Integrated,
+            wgpu::DeviceType::VirtualGpu => AdapterKind::Virtual,
+            wgpu::DeviceType::Other => AdapterKind::Other,
+        }
+    }
+
+    /// "discrete", "integrated", "virtual", "software", "other".
+    pub fn name(self) -> &'static str {
+        match self {
+            AdapterKind::Discrete => "discrete",
+            AdapterKind::Integrated => "integrated",
+            AdapterKind::Virtual => "virtual",
+            AdapterKind::Software => "software",
+            AdapterKind::Other => "other",
+        }
     }
 }
 

@@ -13,5 +13,5 @@ pub(crate) mod kernels;
 pub mod network;
 pub mod pid;
 
-pub use context::GpuContext;
+pub use context::{AdapterKind, GpuContext};
 pub use network::{GpuMetrics, GpuNetwork, Split};

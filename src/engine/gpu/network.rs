@@ -201,6 +201,8 @@ pub struct GpuNetwork {
     eval_theta: wgpu::Buffer,
     counts: wgpu::Buffer,
     counts_staging: wgpu::Buffer,
+    /// θ of one `predict` chunk (config.batch rows at most).
+    predict_staging: wgpu::Buffer,
     metrics_staging: wgpu::Buffer,
     step: u32,
     epoch_uploaded: usize,
@@ -565,6 +567,11 @@ impl GpuNetwork {
             xb: storage(device, "xb", batch * dim * 4),
             ctx_buf: storage(device, "context", batch * classes * 4),
             counts_staging: staging(device, "counts staging", 16),
+            predict_staging: staging(
+                device,
+                "predict staging",
+                config.batch.max(1).min(max_set) * classes * 4,
+            ),
             metrics_staging: staging(
                 device,
                 "metrics staging",
@@ -594,11 +601,19 @@ impl GpuNetwork {
             .iter()
             .map(|&b| gpu.plan(b, true, &data_buf))
             .collect();
+        // Chunk sizes of `accuracy` (chunks of `batch` from row 0) and of `predict`
+        // (chunks of config.batch, each cut into chunks of `batch`: they differ when the
+        // training set is smaller than config.batch).
         let mut eval_batches = vec![batch];
         for &(_, len) in &sets {
-            let r = len % batch;
-            if r != 0 && !eval_batches.contains(&r) {
-                eval_batches.push(r);
+            let ends = (0..len).step_by(gpu.config.batch.max(1)).map(|s| {
+                let end = (s + gpu.config.batch.max(1)).min(len);
+                (end - s) % batch
+            });
+            for r in ends.chain([len % batch]) {
+                if r != 0 && !eval_batches.contains(&r) {
+                    eval_batches.push(r);
+                }
             }
         }
         gpu.eval_plans = eval_batches
@@ -1080,40 +1095,12 @@ impl GpuNetwork {
         if self.ctx.is_lost() {
             return Err(self.lost_error());
         }
-        let (base, len) = self.sets[split as usize];
+        let len = self.sets[split as usize].1;
         if len == 0 {
             return Ok(f64::NAN);
         }
-        let seed = self.config.sample_seed;
-        let classes = self.classes;
         for start in (0..len).step_by(self.batch) {
-            let b = self.batch.min(len - start);
-            let u = StepUniform {
-                data_offset: start as u32,
-                data_base: base as u32,
-                mode: 1,
-                key_first: counter_key(seed, STREAM_EVAL_FIRST, eval_step),
-                key_main: counter_key(seed, STREAM_EVAL, eval_step),
-                sample_offset: start as u32,
-                ..Default::default()
-            };
-            self.ctx
-                .queue
-                .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
-            let plan = self
-                .eval_plans
-                .iter()
-                .find(|p| p.batch == b)
-                .expect("a plan per evaluation chunk size");
-            let mut enc = self.record(plan);
-            enc.copy_buffer_to_buffer(
-                &self.output.theta,
-                0,
-                &self.eval_theta,
-                (start * classes * 4) as u64,
-                (b * classes * 4) as u64,
-            );
-            self.ctx.queue.submit([enc.finish()]);
+            self.queue_eval_chunk(split, start, eval_step);
         }
         let mut enc = self.ctx.device.create_command_encoder(&Default::default());
         {
@@ -1127,6 +1114,95 @@ impl GpuNetwork {
         let bytes = read_staging(&self.ctx, &self.counts_staging, 16).await?;
         let counts: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes);
         Ok(counts[split as usize] as f64 / len as f64)
+    }
+
+    /// The output layer's θ (rows × classes, row-major) for rows `start..start + b` of a
+    /// split, b = min(config.batch, rows − start), with the label input at zero: the
+    /// chunks of [`GpuNetwork::accuracy`] for those rows (same dispatches, same counter
+    /// streams with `eval_step`), read back. Equals `Network::predict_theta_at` on the
+    /// same rows to float rounding. `start` must be below the split's row count.
+    pub async fn predict(
+        &mut self,
+        split: Split,
+        start: usize,
+        eval_step: u32,
+    ) -> Result<Vec<f32>, String> {
+        if self.ctx.is_lost() {
+            return Err(self.lost_error());
+        }
+        let len = self.sets[split as usize].1;
+        if start >= len {
+            return Err(format!(
+                "predict: row {start} is past the end of the {split:?} set ({len} rows)"
+            ));
+        }
+        let end = start + self.config.batch.max(1).min(len - start);
+        for s in (start..end).step_by(self.batch) {
+            self.queue_eval_chunk_to(split, s, end, eval_step)?;
+        }
+        let classes = self.classes;
+        let bytes = (end - start) * classes * 4;
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(
+            &self.eval_theta,
+            (start * classes * 4) as u64,
+            &self.predict_staging,
+            0,
+            bytes as u64,
+        );
+        self.ctx.queue.submit([enc.finish()]);
+        let out = read_staging(&self.ctx, &self.predict_staging, bytes).await?;
+        Ok(bytemuck::pod_collect_to_vec(&out))
+    }
+
+    /// Queues the evaluation of rows `start..min(start + batch, rows)` of a split: the
+    /// forward pass with the label input at zero, θ copied into `eval_theta` at the rows'
+    /// place.
+    fn queue_eval_chunk(&self, split: Split, start: usize, eval_step: u32) {
+        let len = self.sets[split as usize].1;
+        self.queue_eval_chunk_to(split, start, len, eval_step)
+            .expect("a plan per evaluation chunk size");
+    }
+
+    /// As [`GpuNetwork::queue_eval_chunk`], the chunk ending at `end` at the latest.
+    fn queue_eval_chunk_to(
+        &self,
+        split: Split,
+        start: usize,
+        end: usize,
+        eval_step: u32,
+    ) -> Result<(), String> {
+        let base = self.sets[split as usize].0;
+        let b = self.batch.min(end - start);
+        let plan = self
+            .eval_plans
+            .iter()
+            .find(|p| p.batch == b)
+            .ok_or_else(|| format!("no evaluation plan for chunks of {b} rows"))?;
+        let seed = self.config.sample_seed;
+        let u = StepUniform {
+            data_offset: start as u32,
+            data_base: base as u32,
+            mode: 1,
+            key_first: counter_key(seed, STREAM_EVAL_FIRST, eval_step),
+            key_main: counter_key(seed, STREAM_EVAL, eval_step),
+            sample_offset: start as u32,
+            ..Default::default()
+        };
+        self.ctx
+            .queue
+            .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
+        let mut enc = self.record(plan);
+        let classes = self.classes;
+        enc.copy_buffer_to_buffer(
+            &self.output.theta,
+            0,
+            &self.eval_theta,
+            (start * classes * 4) as u64,
+            (b * classes * 4) as u64,
+        );
+        self.ctx.queue.submit([enc.finish()]);
+        Ok(())
     }
 
     /// The whole state back in a CPU network: weights, biases, Adam moments and step
