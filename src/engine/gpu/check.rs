@@ -2,9 +2,13 @@
 //! native only): the kernel-vs-CPU-twin tests in tests/gpu_engine.rs use this.
 
 use super::context::GpuContext;
-use super::kernels::{activation_words, binning_words, grid, Kernel, Kernels};
-use super::network::{group, read_staging, staging, storage, storage_init, uniform, StepUniform};
-use crate::network::adam::{self, bias_corrections};
+use super::kernels::{grid, Kernel, Kernels};
+use super::network::{group, read_staging, staging, storage, storage_init, uniform};
+use super::uniforms::{
+    ActivationGradParams, ActivationSampleParams, AdamParams, AggregateParams, BinningParams,
+    StepUniform, WeightGradParams,
+};
+use crate::network::adam::bias_corrections;
 use crate::network::layer::{Activation, Binning};
 
 pub struct KernelCheck {
@@ -73,7 +77,15 @@ impl KernelCheck {
         params.extend_from_slice(bias);
         let (xb, pb) = (self.f32s(x), self.f32s(&params));
         let out = storage(&self.ctx.device, "out", m * n * 4);
-        let u = uniform(&self.ctx.device, &[m as u32, n as u32, k as u32, 0, 0]);
+        let u = uniform(
+            &self.ctx.device,
+            &AggregateParams {
+                m: m as u32,
+                n: n as u32,
+                k: k as u32,
+                ..Default::default()
+            },
+        );
         let size = self.kernels.aggregate_size(m, n, self.max_groups());
         self.run(&self.kernels.aggregate, &[&u, &xb, &pb, &out], size);
         self.read_f32(&out, m * n)
@@ -92,17 +104,17 @@ impl KernelCheck {
     ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let d = &self.ctx.device;
         let bn = batch * neurons;
-        let mut words = activation_words(batch, neurons, bn, activation);
-        words.extend_from_slice(&[(-1.0f32).to_bits(), 1]);
-        let u = uniform(d, &words);
+        let u = uniform(
+            d,
+            &ActivationSampleParams::new(batch, neurons, bn, activation, -1.0, 1),
+        );
         let st = uniform(
             d,
             &StepUniform {
                 key_main: key,
                 sample_offset: offset,
                 ..Default::default()
-            }
-            .words(),
+            },
         );
         let ab = self.f32s(agg);
         let (th, y, tn) = (
@@ -136,7 +148,7 @@ impl KernelCheck {
         let bn = batch * neurons;
         let u = uniform(
             d,
-            &binning_words(batch, neurons, bn, sources, binning, bins),
+            &BinningParams::new(batch, neurons, bn, sources, binning, bins),
         );
         let ab = self.f32s(agg);
         let out = storage(d, "bins", bn * 4);
@@ -160,7 +172,10 @@ impl KernelCheck {
     ) -> Vec<f32> {
         let d = &self.ctx.device;
         let bn = batch * neurons;
-        let u = uniform(d, &activation_words(batch, neurons, bn, activation));
+        let u = uniform(
+            d,
+            &ActivationGradParams::new(batch, neurons, bn, activation),
+        );
         let (db, tb, ab) = (self.f32s(dtheta), self.f32s(theta), self.f32s(agg));
         let out = storage(d, "dagg", agg.len() * 4);
         self.run(
@@ -181,7 +196,15 @@ impl KernelCheck {
         dim: usize,
     ) -> Vec<f32> {
         let d = &self.ctx.device;
-        let u = uniform(d, &[batch as u32, neurons as u32, dim as u32, 0]);
+        let u = uniform(
+            d,
+            &WeightGradParams {
+                batch: batch as u32,
+                neurons: neurons as u32,
+                dim: dim as u32,
+                g_offset: 0,
+            },
+        );
         let (gb, xb) = (self.f32s(g), self.f32s(x));
         let out = storage(d, "grad", (neurons * dim + neurons) * 4);
         self.run(
@@ -219,18 +242,13 @@ impl KernelCheck {
         let mb = self.f32s(mask.unwrap_or(&[0.0]));
         let u = uniform(
             d,
-            &[
-                len as u32,
-                (neurons * dim) as u32,
-                dim as u32,
+            &AdamParams {
+                len: len as u32,
+                w_len: (neurons * dim) as u32,
+                dim: dim as u32,
                 mask_kind,
-                0,
-                0,
-                (weight_decay as f32).to_bits(),
-                (adam::BETA1 as f32).to_bits(),
-                (adam::BETA2 as f32).to_bits(),
-                (adam::EPS as f32).to_bits(),
-            ],
+                ..AdamParams::new(weight_decay)
+            },
         );
         for (t, g) in grads.iter().enumerate() {
             let (s, r) = bias_corrections(lr, t as i32 + 1);
@@ -240,8 +258,7 @@ impl KernelCheck {
                     hidden_step_size: s,
                     hidden_root_correction: r,
                     ..Default::default()
-                }
-                .words(),
+                },
             );
             let gb = self.f32s(g);
             self.run(

@@ -2,10 +2,79 @@
 //! explicit bind-group layout (so the layouts never depend on what a shader happens to
 //! use). Every stage binds at most 4 storage buffers (`Limits::downlevel_defaults`).
 
-use crate::network::layer::{Activation, Binning, THETA_EPS};
 use std::borrow::Cow;
 
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+const PID_COMMON: &str = include_str!("../../../shaders/pid_common.wgsl");
+
+/// Every shader file under `shaders/` with its text, as compiled into the engine.
+pub(crate) const SHADERS: [(&str, &str); 14] = [
+    ("common.wgsl", COMMON),
+    ("gather.wgsl", include_str!("../../../shaders/gather.wgsl")),
+    (
+        "aggregate.wgsl",
+        include_str!("../../../shaders/aggregate.wgsl"),
+    ),
+    (
+        "activation_sample.wgsl",
+        include_str!("../../../shaders/activation_sample.wgsl"),
+    ),
+    (
+        "binning.wgsl",
+        include_str!("../../../shaders/binning.wgsl"),
+    ),
+    (
+        "activation_grad.wgsl",
+        include_str!("../../../shaders/activation_grad.wgsl"),
+    ),
+    (
+        "weight_grad.wgsl",
+        include_str!("../../../shaders/weight_grad.wgsl"),
+    ),
+    ("adam.wgsl", include_str!("../../../shaders/adam.wgsl")),
+    (
+        "metrics.wgsl",
+        include_str!("../../../shaders/metrics.wgsl"),
+    ),
+    ("pid_common.wgsl", PID_COMMON),
+    (
+        "pid_states.wgsl",
+        include_str!("../../../shaders/pid_states.wgsl"),
+    ),
+    (
+        "pid_isx.wgsl",
+        include_str!("../../../shaders/pid_isx.wgsl"),
+    ),
+    (
+        "pid_gradient.wgsl",
+        include_str!("../../../shaders/pid_gradient.wgsl"),
+    ),
+    (
+        "pid_dtheta.wgsl",
+        include_str!("../../../shaders/pid_dtheta.wgsl"),
+    ),
+];
+
+/// The text of a shader file (`"gather.wgsl"`) as compiled into the engine.
+pub(crate) fn shader_text(file: &str) -> &'static str {
+    SHADERS
+        .iter()
+        .find(|s| s.0 == file)
+        .unwrap_or_else(|| panic!("no shader {file}"))
+        .1
+}
+
+/// The complete WGSL module the engine compiles for a shader file: the file after its
+/// shared prelude (common.wgsl, or pid_common.wgsl for the PID stages); the preludes
+/// alone for themselves. None for a file that is not a shader of the engine.
+pub fn shader_module(file: &str) -> Option<String> {
+    let text = SHADERS.iter().find(|s| s.0 == file)?.1;
+    Some(match file {
+        "common.wgsl" | "pid_common.wgsl" => text.to_string(),
+        f if f.starts_with("pid_") => format!("{PID_COMMON}\n{text}"),
+        _ => format!("{COMMON}\n{text}"),
+    })
+}
 
 /// What a binding slot holds.
 #[derive(Clone, Copy)]
@@ -134,14 +203,14 @@ impl Kernels {
 
     pub fn new(device: &wgpu::Device, direct: bool) -> Self {
         use Slot::*;
-        let gather = include_str!("../../../shaders/gather.wgsl");
-        let aggregate = include_str!("../../../shaders/aggregate.wgsl");
-        let act = include_str!("../../../shaders/activation_sample.wgsl");
-        let binning = include_str!("../../../shaders/binning.wgsl");
-        let grad = include_str!("../../../shaders/activation_grad.wgsl");
-        let wgrad = include_str!("../../../shaders/weight_grad.wgsl");
-        let adam = include_str!("../../../shaders/adam.wgsl");
-        let metrics = include_str!("../../../shaders/metrics.wgsl");
+        let gather = shader_text("gather.wgsl");
+        let aggregate = shader_text("aggregate.wgsl");
+        let act = shader_text("activation_sample.wgsl");
+        let binning = shader_text("binning.wgsl");
+        let grad = shader_text("activation_grad.wgsl");
+        let wgrad = shader_text("weight_grad.wgsl");
+        let adam = shader_text("adam.wgsl");
+        let metrics = shader_text("metrics.wgsl");
         let su = |n: u32| (n, Uniform);
         Kernels {
             gather: kernel(
@@ -237,52 +306,4 @@ pub(crate) fn grid(n: usize, max: u32) -> [u32; 3] {
     } else {
         [max as u32, groups.div_ceil(max) as u32, 1]
     }
-}
-
-/// The parameter words shared by activation_sample.wgsl and activation_grad.wgsl:
-/// batch, neurons, the stride between source blocks, the activation (trivariate flag,
-/// k1/c1, k2/c2, w1, w2) and the θ clamp.
-pub(crate) fn activation_words(
-    batch: usize,
-    neurons: usize,
-    stride: usize,
-    activation: Activation,
-) -> Vec<u32> {
-    let a = match activation {
-        Activation::Graetz { k1, k2 } => [0, k1.to_bits(), k2.to_bits(), 0, 0],
-        Activation::Trivariate { c1, c2, w1, w2 } => {
-            [1, c1.to_bits(), c2.to_bits(), w1.to_bits(), w2.to_bits()]
-        }
-    };
-    let mut words = vec![batch as u32, neurons as u32, stride as u32];
-    words.extend_from_slice(&a);
-    words.extend_from_slice(&[THETA_EPS.to_bits(), (1.0 - THETA_EPS).to_bits()]);
-    words
-}
-
-/// The parameter words of binning.wgsl: fixed range (lo, bins per unit) or max-abs
-/// scaling into [−1, 1], and the top bin.
-pub(crate) fn binning_words(
-    batch: usize,
-    neurons: usize,
-    stride: usize,
-    sources: usize,
-    binning: Binning,
-    bins: usize,
-) -> [u32; 8] {
-    let (max_abs, lo, hi) = match binning {
-        Binning::Fixed { lo, hi } => (0, lo, hi),
-        Binning::MaxAbs => (1, -1.0f32, 1.0f32),
-    };
-    let per_unit = bins as f32 / (hi - lo);
-    [
-        batch as u32,
-        neurons as u32,
-        stride as u32,
-        sources as u32,
-        max_abs,
-        lo.to_bits(),
-        per_unit.to_bits(),
-        ((bins - 1) as f32).to_bits(),
-    ]
 }

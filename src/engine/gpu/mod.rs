@@ -4,6 +4,7 @@
 //! - [`context`]: adapter and device, limits, device-loss flag.
 //! - [`network`]: [`GpuNetwork`], buffers and the recorded step.
 //! - [`check`]: runs single kernels on given inputs (the kernel-vs-CPU-twin tests).
+//! - [`uniforms`]: the shaders' uniform blocks as `#[repr(C)]` Pod structs.
 //! - [`pid`]: the PID stages (θ-weighted histogram, I^sx, atoms, H_res, ∂G/∂θ).
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -12,6 +13,8 @@ pub mod context;
 pub(crate) mod kernels;
 pub mod network;
 pub mod pid;
+pub mod uniforms;
 
 pub use context::{AdapterKind, GpuContext};
+pub use kernels::shader_module;
 pub use network::{GpuMetrics, GpuNetwork, Split};

@@ -9,9 +9,13 @@
 //! gradients, Adam, for the hidden and then the output layer.
 
 use super::context::{GpuContext, Need};
-use super::kernels::{activation_words, binning_words, grid, prefer_direct, Kernel, Kernels};
+use super::kernels::{grid, prefer_direct, Kernel, Kernels};
 use super::pid::{PidBindings, PidKernel, PidStages};
-use crate::network::adam::{self, bias_corrections};
+use super::uniforms::{
+    ActivationGradParams, ActivationSampleParams, AdamParams, AggregateParams, BinningParams,
+    GatherParams, MetricsParams, StepUniform, WeightGradParams,
+};
+use crate::network::adam::bias_corrections;
 use crate::network::layer::{Activation, Binning, Layer, Wiring};
 use crate::network::model::{
     ModelKind, Network, RunConfig, STREAM_EVAL, STREAM_EVAL_FIRST, STREAM_HIDDEN,
@@ -144,40 +148,6 @@ struct Plan {
     ops: Vec<Op>,
 }
 
-/// The per-step uniform (`Step` in shaders/common.wgsl).
-#[derive(Clone, Copy, Default)]
-pub(crate) struct StepUniform {
-    pub data_offset: u32,
-    pub data_base: u32,
-    pub mode: u32,
-    pub key_first: u32,
-    pub key_main: u32,
-    pub key_out: u32,
-    pub hidden_step_size: f32,
-    pub hidden_root_correction: f32,
-    pub output_step_size: f32,
-    pub output_root_correction: f32,
-    pub sample_offset: u32,
-}
-
-impl StepUniform {
-    pub(crate) fn words(&self) -> [u32; 16] {
-        let mut w = [0u32; 16];
-        w[0] = self.data_offset;
-        w[1] = self.data_base;
-        w[2] = self.mode;
-        w[3] = self.key_first;
-        w[4] = self.key_main;
-        w[5] = self.key_out;
-        w[6] = self.hidden_step_size.to_bits();
-        w[7] = self.hidden_root_correction.to_bits();
-        w[8] = self.output_step_size.to_bits();
-        w[9] = self.output_root_correction.to_bits();
-        w[10] = self.sample_offset;
-        w
-    }
-}
-
 pub struct GpuNetwork {
     ctx: GpuContext,
     kernels: Kernels,
@@ -246,14 +216,11 @@ pub(crate) fn staging(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu:
     })
 }
 
-pub(crate) fn uniform(device: &wgpu::Device, words: &[u32]) -> wgpu::Buffer {
-    // Every parameter struct of the shaders fits in 16 words; padding to 16 keeps each
-    // binding at least as large as its struct.
-    let mut w = words.to_vec();
-    w.resize(words.len().next_multiple_of(4).max(16), 0);
+/// A uniform buffer holding one parameter struct (see [`super::uniforms`]).
+pub(crate) fn uniform<T: bytemuck::Pod>(device: &wgpu::Device, value: &T) -> wgpu::Buffer {
     device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("params"),
-        contents: bytemuck::cast_slice(&w),
+        contents: bytemuck::bytes_of(value),
         usage: wgpu::BufferUsages::UNIFORM,
     })
 }
@@ -278,10 +245,6 @@ pub(crate) fn group(
         layout: &k.layout,
         entries: &entries,
     })
-}
-
-fn f(x: f32) -> u32 {
-    x.to_bits()
 }
 
 /// A one-shot future for `map_async`: ready when wgpu calls back (after `device.poll`
@@ -538,13 +501,14 @@ impl GpuNetwork {
             let (base, len) = sets[i];
             let u = uniform(
                 device,
-                &[
-                    len as u32,
-                    classes as u32,
-                    dim as u32,
-                    base as u32,
-                    i as u32,
-                ],
+                &MetricsParams {
+                    len: len as u32,
+                    classes: classes as u32,
+                    dim: dim as u32,
+                    base: base as u32,
+                    slot: i as u32,
+                    ..Default::default()
+                },
             );
             group(
                 device,
@@ -555,7 +519,7 @@ impl GpuNetwork {
         let mut gpu = GpuNetwork {
             step_uniform: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("step"),
-                size: 64,
+                size: std::mem::size_of::<StepUniform>() as u64,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
@@ -652,7 +616,12 @@ impl GpuNetwork {
             ops: Vec::new(),
         };
         let (dim, classes) = (self.dim, self.classes);
-        let u = p.uniform(&[b as u32, dim as u32, classes as u32]);
+        let u = p.uniform(&GatherParams {
+            batch: b as u32,
+            dim: dim as u32,
+            classes: classes as u32,
+            ..Default::default()
+        });
         p.dispatch(
             K::Gather,
             &[&u, p.step, data, &self.perm, &self.xb, &self.ctx_buf],
@@ -719,8 +688,8 @@ struct PlanBuilder<'a> {
 }
 
 impl PlanBuilder<'_> {
-    fn uniform(&self, words: &[u32]) -> wgpu::Buffer {
-        uniform(self.device, words)
+    fn uniform<T: bytemuck::Pod>(&self, value: &T) -> wgpu::Buffer {
+        uniform(self.device, value)
     }
 
     fn dispatch(&mut self, k: K, buffers: &[&wgpu::Buffer], size: [u32; 3]) {
@@ -734,13 +703,14 @@ impl PlanBuilder<'_> {
         let (b, n) = (self.b, l.neurons);
         let src = &l.sources[s];
         let offset = s * l.stride(self.max_batch);
-        let u = self.uniform(&[
-            b as u32,
-            n as u32,
-            src.dim as u32,
-            offset as u32,
-            bias_only as u32,
-        ]);
+        let u = self.uniform(&AggregateParams {
+            m: b as u32,
+            n: n as u32,
+            k: src.dim as u32,
+            out_offset: offset as u32,
+            bias_only: bias_only as u32,
+            ..Default::default()
+        });
         let size = self.kernels.aggregate_size(b, n, self.max_groups);
         self.dispatch(K::Aggregate, &[&u, x, &src.params, &l.agg], size);
     }
@@ -749,9 +719,15 @@ impl PlanBuilder<'_> {
     /// counter stream `slot`.
     fn activation_sample(&mut self, l: &GpuLayer, slot: u32, y: &wgpu::Buffer) {
         let (b, n) = (self.b, l.neurons);
-        let mut words = activation_words(b, n, l.stride(self.max_batch), l.activation);
-        words.extend_from_slice(&[f(-1.0), slot]);
-        let u = self.uniform(&words);
+        let stride = l.stride(self.max_batch);
+        let u = self.uniform(&ActivationSampleParams::new(
+            b,
+            n,
+            stride,
+            l.activation,
+            -1.0,
+            slot,
+        ));
         let size = grid(b * n, self.max_groups);
         self.dispatch(
             K::ActivationSample,
@@ -765,7 +741,7 @@ impl PlanBuilder<'_> {
     fn learn(&mut self, l: &GpuLayer, id: LayerId, inputs: &[&wgpu::Buffer]) {
         let (b, n, max_groups) = (self.b, l.neurons, self.max_groups);
         let stride = l.stride(self.max_batch);
-        let u = self.uniform(&binning_words(
+        let u = self.uniform(&BinningParams::new(
             b,
             n,
             stride,
@@ -782,14 +758,19 @@ impl PlanBuilder<'_> {
             layer: id,
             batch: b,
         });
-        let u = self.uniform(&activation_words(b, n, stride, l.activation));
+        let u = self.uniform(&ActivationGradParams::new(b, n, stride, l.activation));
         self.dispatch(
             K::ActivationGrad,
             &[&u, &l.dtheta, &l.theta, &l.agg, &l.dagg],
             grid(b * n, max_groups),
         );
         for (s, (src, x)) in l.sources.iter().zip(inputs).enumerate() {
-            let u = self.uniform(&[b as u32, n as u32, src.dim as u32, (s * stride) as u32]);
+            let u = self.uniform(&WeightGradParams {
+                batch: b as u32,
+                neurons: n as u32,
+                dim: src.dim as u32,
+                g_offset: (s * stride) as u32,
+            });
             let learn_w = src.wiring != Wiring::Identity;
             if learn_w {
                 let size = self.kernels.weight_grad_size(n, src.dim, max_groups);
@@ -807,18 +788,15 @@ impl PlanBuilder<'_> {
                 _ => 0,
             };
             let skip = if learn_w { 0 } else { w_len };
-            let u = self.uniform(&[
-                len as u32,
-                w_len as u32,
-                src.dim as u32,
+            let u = self.uniform(&AdamParams {
+                len: len as u32,
+                w_len: w_len as u32,
+                dim: src.dim as u32,
                 mask_kind,
-                skip as u32,
-                matches!(id, LayerId::Output) as u32,
-                f(l.weight_decay as f32),
-                f(adam::BETA1 as f32),
-                f(adam::BETA2 as f32),
-                f(adam::EPS as f32),
-            ]);
+                skip: skip as u32,
+                output_layer: matches!(id, LayerId::Output) as u32,
+                ..AdamParams::new(l.weight_decay)
+            });
             let mask = src.mask.as_ref().unwrap_or(&src.grad);
             // `mask` is read only when mask_kind is 2; the gradient stands in otherwise
             // (a read-only binding of it, which the same dispatch also reads).
@@ -829,7 +807,10 @@ impl PlanBuilder<'_> {
             );
         }
         let len = n * l.terms;
-        let u = self.uniform(&[len as u32]);
+        let u = self.uniform(&MetricsParams {
+            len: len as u32,
+            ..Default::default()
+        });
         self.dispatch(
             K::Accumulate,
             &[&u, &l.term_buf, &l.term_sum],
@@ -960,7 +941,7 @@ impl GpuNetwork {
         };
         self.ctx
             .queue
-            .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
+            .write_buffer(&self.step_uniform, 0, bytemuck::bytes_of(&u));
         Ok(self.batch.min(self.train_len - j * self.batch))
     }
 
@@ -1191,7 +1172,7 @@ impl GpuNetwork {
         };
         self.ctx
             .queue
-            .write_buffer(&self.step_uniform, 0, bytemuck::cast_slice(&u.words()));
+            .write_buffer(&self.step_uniform, 0, bytemuck::bytes_of(&u));
         let mut enc = self.record(plan);
         let classes = self.classes;
         enc.copy_buffer_to_buffer(

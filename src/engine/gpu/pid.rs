@@ -27,43 +27,25 @@
 //! that must each fit max_storage_buffer_binding_size (2000 × 4096 × 3 sources fits
 //! `Limits::downlevel_defaults()`).
 
-use super::kernels::{pipeline, Kernel, Slot};
+use super::kernels::{pipeline, shader_module, Kernel, Slot};
+use super::uniforms::{PidParams, MAX_ANTICHAINS, MAX_UNION_TERMS, MOBIUS_COLUMNS};
 use crate::pid::{GoalWeights, Lattice};
 use std::f64::consts::LN_2;
 
 const WORKGROUP: u64 = 256;
-const MAX_ANTICHAINS: usize = 18;
-const MAX_UNION_TERMS: usize = 64;
-const MOBIUS_COLUMNS: usize = 20;
 /// Workgroup memory of the largest stages (pid_isx: 256 × 16 + 1280 × 4 + 4 bytes;
 /// pid_gradient: 256 × (4 + 16 + 16) + 4 bytes).
 const WORKGROUP_BYTES: u32 = 9220;
 
-// Word offsets of the fields of `Params` in pid_common.wgsl (u32 words).
-const AC: usize = 16;
-const ACW: usize = AC + 4 * MAX_ANTICHAINS;
-const UTERMS: usize = ACW + 4 * MAX_ANTICHAINS;
-const MOBIUS: usize = UTERMS + 4 * MAX_UNION_TERMS;
-const PARAM_WORDS: usize = MOBIUS + MAX_ANTICHAINS * MOBIUS_COLUMNS;
+/// The uniform block's size (`Params` in pid_common.wgsl).
+const PARAM_BYTES: usize = std::mem::size_of::<PidParams>();
 
-const COMMON: &str = include_str!("../../../shaders/pid_common.wgsl");
-const STAGES: [(&str, &str, usize); 4] = [
-    (
-        "pid_states",
-        include_str!("../../../shaders/pid_states.wgsl"),
-        4,
-    ),
-    ("pid_isx", include_str!("../../../shaders/pid_isx.wgsl"), 4),
-    (
-        "pid_gradient",
-        include_str!("../../../shaders/pid_gradient.wgsl"),
-        4,
-    ),
-    (
-        "pid_dtheta",
-        include_str!("../../../shaders/pid_dtheta.wgsl"),
-        3,
-    ),
+/// The stages: name (the shader file without `.wgsl`) and storage bindings.
+const STAGES: [(&str, usize); 4] = [
+    ("pid_states", 4),
+    ("pid_isx", 4),
+    ("pid_gradient", 4),
+    ("pid_dtheta", 3),
 ];
 /// Which storage bindings each stage only reads (binding 1 onward).
 const READ_ONLY: [&[bool]; 4] = [
@@ -144,21 +126,22 @@ impl PidStages {
             STAGES
                 .iter()
                 .zip(READ_ONLY)
-                .map(|(&(name, source, count), read_only)| {
+                .map(|(&(name, count), read_only)| {
                     debug_assert_eq!(count, read_only.len());
-                    Self::stage(device, name, source, read_only)
+                    Self::stage(device, name, read_only)
                 })
                 .collect(),
         )
     }
 
-    fn stage(device: &wgpu::Device, name: &str, source: &str, read_only: &[bool]) -> Kernel {
+    fn stage(device: &wgpu::Device, name: &str, read_only: &[bool]) -> Kernel {
         let mut slots = vec![(0, Slot::Uniform)];
         for (i, &read_only) in read_only.iter().enumerate() {
             let slot = if read_only { Slot::Read } else { Slot::Write };
             slots.push((i as u32 + 1, slot));
         }
-        pipeline(device, name, format!("{COMMON}\n{source}"), "main", &slots)
+        let code = shader_module(&format!("{name}.wgsl")).expect("a PID stage's shader");
+        pipeline(device, name, code, "main", &slots)
     }
 }
 
@@ -221,7 +204,7 @@ impl PidKernel {
         check_limit(
             "max_uniform_buffer_binding_size",
             limits.max_uniform_buffer_binding_size.min(u32::MAX as u64) as u32,
-            (PARAM_WORDS * 4) as u32,
+            PARAM_BYTES as u32,
         )?;
         // Distinct joint states per neuron: at most the batch and at most the table.
         let capacity = bins
@@ -262,7 +245,7 @@ impl PidKernel {
             capacity,
             params: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("pid params"),
-                size: (PARAM_WORDS * 4) as u64,
+                size: PARAM_BYTES as u64,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: true,
             }),
@@ -276,72 +259,68 @@ impl PidKernel {
             neuron_grid,
             sample_grid,
         };
-        let words = kernel.param_words(gamma)?;
+        let params = kernel.params(gamma)?;
         kernel
             .params
             .slice(..)
             .get_mapped_range_mut()
             .expect("the params buffer is mapped at creation")
-            .copy_from_slice(bytemuck::cast_slice(&words));
+            .copy_from_slice(bytemuck::bytes_of(&params));
         kernel.params.unmap();
         Ok(kernel)
     }
 
     /// The uniform block: shape, lattice tables and the goal weights from γ.
-    fn param_words(&self, gamma: &[f64]) -> Result<Vec<u32>, String> {
+    fn params(&self, gamma: &[f64]) -> Result<PidParams, String> {
         let lattice = &self.lattice;
         let atoms = lattice.len();
         let goal = GoalWeights::new(lattice, gamma).map_err(|e| e.0)?;
         let (weight, entropy) = (goal.redundancy(), goal.entropy());
 
         let full = (1u32 << self.sources) - 1;
-        let mut w = vec![0u32; PARAM_WORDS];
-        w[..4].copy_from_slice(&[
-            self.neurons as u32,
-            self.batch as u32,
-            self.sources as u32,
-            atoms as u32,
-        ]);
-        w[4..8].copy_from_slice(&[
-            full,
-            lattice.top() as u32,
-            lattice.term_count() as u32,
-            self.neuron_grid.0,
-        ]);
-        w[8..12].copy_from_slice(&[
-            self.capacity as u32,
-            self.sample_grid.0,
-            (1u32 << (8 * self.sources)) - 1,
-            0,
-        ]);
-        w[12] = (entropy as f32).to_bits();
-        w[13] = (1.0 / self.batch as f32).to_bits();
+        let mut p = PidParams {
+            dims: [
+                self.neurons as u32,
+                self.batch as u32,
+                self.sources as u32,
+                atoms as u32,
+            ],
+            dims2: [
+                full,
+                lattice.top() as u32,
+                lattice.term_count() as u32,
+                self.neuron_grid.0,
+            ],
+            dims3: [
+                self.capacity as u32,
+                self.sample_grid.0,
+                (1u32 << (8 * self.sources)) - 1,
+                0,
+            ],
+            scal: [entropy as f32, 1.0 / self.batch as f32, 0.0, 0.0],
+            ..Default::default()
+        };
         let mut next = 0usize;
         for (a, ac) in lattice.antichains().iter().enumerate() {
             let start = next;
             for &(v, coef) in &ac.union_terms {
-                w[UTERMS + 4 * next] = v as u32;
-                w[UTERMS + 4 * next + 1] = coef as u32;
+                p.uterms[next] = [v as i32, coef, 0, 0];
                 next += 1;
             }
-            w[AC + 4 * a..AC + 4 * a + 3].copy_from_slice(&[
-                ac.union as u32,
-                start as u32,
-                (next - start) as u32,
-            ]);
-            w[ACW + 4 * a] = (weight[a] as f32).to_bits();
-            w[ACW + 4 * a + 1] = ((weight[a] / LN_2) as f32).to_bits();
+            p.ac[a] = [ac.union as u32, start as u32, (next - start) as u32, 0];
+            p.acw[a] = [weight[a] as f32, (weight[a] / LN_2) as f32, 0.0, 0.0];
             for (b, m) in lattice.mobius_row(a).iter().enumerate() {
-                w[MOBIUS + MOBIUS_COLUMNS * a + b] = (*m as f32).to_bits();
+                let c = MOBIUS_COLUMNS * a + b;
+                p.mobius[c / 4][c % 4] = *m as f32;
             }
         }
-        Ok(w)
+        Ok(p)
     }
 
     /// Replaces γ; takes effect for steps submitted after this write.
     pub fn set_goal(&self, queue: &wgpu::Queue, gamma: &[f64]) -> Result<(), String> {
-        let words = self.param_words(gamma)?;
-        queue.write_buffer(&self.params, 0, bytemuck::cast_slice(&words));
+        let params = self.params(gamma)?;
+        queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
         Ok(())
     }
 
@@ -390,7 +369,7 @@ impl PidKernel {
             .iter()
             .zip(buffers)
             .zip(STAGES)
-            .map(|((stage, buffers), (name, _, _))| {
+            .map(|((stage, buffers), (name, _))| {
                 let mut entries = vec![wgpu::BindGroupEntry {
                     binding: 0,
                     resource: self.params.as_entire_binding(),
