@@ -1,5 +1,6 @@
-//! What defines a run: the model kind and the run configuration (method §4–§5), in the
-//! one JSON schema that `infomorph train --config`, run files and the page's URLs share.
+//! What defines a run: the model kind and the run configuration (method §4–§5; the
+//! seeds: §7), in the one JSON schema that `infomorph train --config`, run files and
+//! the page's URLs share.
 
 use crate::goals::{self, GoalFamily};
 use serde::{Deserialize, Serialize};
@@ -272,6 +273,23 @@ fn expected(field: &str) -> &'static str {
     }
 }
 
+/// What serde found, from its message: "invalid type: string \"x\", expected usize" →
+/// `string "x"`; "unknown variant `mlp`, expected one of …" → "unknown model `mlp`".
+fn got(message: &str) -> String {
+    let text = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .unwrap_or(message);
+    let text = match text.rfind(", expected") {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    match text.strip_prefix("unknown variant ") {
+        Some(v) => format!("unknown model {v}"),
+        None => text.to_string(),
+    }
+}
+
 /// serde_json's message without its " at line L column C" suffix.
 fn bare_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
@@ -296,47 +314,33 @@ impl ConfigError {
         let inner = e.inner();
         let (line, column) = (inner.line(), inner.column());
         let message = bare_message(inner);
-        let at_root = path == "." || path.is_empty();
-        match inner.classify() {
-            Category::Data if !at_root || message.starts_with("unknown field") => {
-                if let Some(key) = unknown_key(&message) {
-                    return ConfigError::UnknownField {
-                        field: key.to_string(),
-                        known: FIELDS,
-                    };
-                }
-                if let Some(rest) = message.strip_prefix("duplicate field `") {
-                    let key = rest.strip_suffix('`').unwrap_or(rest);
-                    return ConfigError::invalid(key, "given twice");
-                }
-                // "invalid type: string \"x\", expected usize" → "string \"x\"".
-                let got = message
-                    .strip_prefix("invalid type: ")
-                    .or_else(|| message.strip_prefix("invalid value: "))
-                    .unwrap_or(&message);
-                let got = match got.rfind(", expected ") {
-                    Some(i) if !got.starts_with("unknown variant") => &got[..i],
-                    _ => got,
+        // "." is the top level; "?" a key serde_path_to_error could not see.
+        let at_root = path == "." || path.is_empty() || path.contains('?');
+        if inner.classify() == Category::Data {
+            if let Some(key) = unknown_key(&message) {
+                return ConfigError::UnknownField {
+                    field: key.to_string(),
+                    known: FIELDS,
                 };
-                let got = match got.strip_prefix("unknown variant ") {
-                    Some(v) => match v.find(", expected") {
-                        Some(i) => format!("unknown model {}", &v[..i]),
-                        None => format!("unknown model {v}"),
-                    },
-                    None => got.to_string(),
-                };
-                ConfigError::WrongType {
-                    expected: expected(&path),
-                    field: path,
-                    message: got,
-                }
             }
+            if let Some(rest) = message.strip_prefix("duplicate field `") {
+                let key = rest.strip_suffix('`').unwrap_or(rest);
+                return ConfigError::invalid(key, "given twice");
+            }
+        }
+        match inner.classify() {
+            Category::Data if !at_root => ConfigError::WrongType {
+                expected: expected(&path),
+                field: path,
+                message: got(&message),
+            },
             Category::Data => ConfigError::Syntax {
                 line,
                 column,
                 message: format!(
-                    "a config is a JSON object of keys ({}); {message}",
-                    FIELDS.join(", ")
+                    "a config is a JSON object of keys ({}), got {}",
+                    FIELDS.join(", "),
+                    got(&message)
                 ),
             },
             Category::Syntax | Category::Eof | Category::Io => ConfigError::Syntax {
@@ -366,6 +370,22 @@ impl RunConfig {
     /// twice, trailing text and out-of-range values are refused with an error that names
     /// the key (or the line and column, for text that is not a JSON object).
     pub fn from_json(text: &str) -> Result<RunConfig, ConfigError> {
+        // serde also reads a struct from an array of its fields in order; a config is
+        // only ever an object.
+        let start = text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len();
+        if text[start..].starts_with('[') {
+            let before = &text[..start];
+            let line = 1 + before.matches('\n').count();
+            let column = 1 + before.len() - before.rfind('\n').map_or(0, |i| i + 1);
+            return Err(ConfigError::Syntax {
+                line,
+                column,
+                message: format!(
+                    "a config is a JSON object of keys ({}), not an array",
+                    FIELDS.join(", ")
+                ),
+            });
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let config: RunConfig =
             serde_path_to_error::deserialize(&mut de).map_err(ConfigError::from_serde)?;
