@@ -1,4 +1,5 @@
-// Binning of the aggregates (CPU twin: Layer::bin in src/network/layer.rs): Fixed range
+// Binning of the aggregates (CPU twin: Layer::bin_and_theta in src/network/layer.rs; the
+// digits it writes, one per source, are the bins packed here): Fixed range
 // or MaxAbs (each source divided by its largest |value| over the batch, per neuron, then
 // [−1, 1]). One workgroup per neuron; the max is a reduction in workgroup memory (order
 // independent, so deterministic). Output neuron-major, source i's bin in bits 8i..8i+7.

@@ -1,5 +1,6 @@
-// Batch selection (CPU twin: the row gathering of network::train::train_epoch and the
-// one-hot label context of network::model::one_hot; eval rows as Network::predict_theta).
+// Batch selection (CPU twin: the row gathering of network::run::CpuBackend::train, rows
+// of the epoch's permutation, and the one-hot label context of network::model::one_hot;
+// evaluation rows contiguous with the label input at zero, as Network::predict_theta_at).
 // The dataset buffer holds every row as dim pixels followed by the label as an f32.
 
 struct Params {

@@ -1,7 +1,9 @@
-// Metrics that stay on the GPU until read back: the running sum of every neuron's goal
-// terms (CPU twin: the per-step terms that network::train::train_epoch accumulates) and
-// the accuracy count of an evaluated set (CPU twin: Network::accuracy — output neurons
-// whose mean θ is ≥ 0.5 are read inverted, then argmax, first maximum wins).
+// Metrics that stay on the GPU until read back. `accumulate`: the running sum of every
+// neuron's goal terms over steps (CPU twin: the sums of network::run::TermSums, which the
+// CPU back end keeps per layer of the per-neuron means). `count`: the correct predictions
+// of an evaluated set (CPU twin: network::accuracy::score — per evaluated batch of `chunk`
+// rows, output neurons whose mean θ is ≥ 0.5 are read inverted, then argmax, first
+// maximum wins).
 
 struct Params {
     len: u32,     // accumulate: elements; count: rows
@@ -9,7 +11,7 @@ struct Params {
     dim: u32,     // dataset row length − 1 (the label column)
     base: u32,    // first row of the set in the dataset
     slot: u32,    // which counter the accuracy count goes to
-    pad0: u32,
+    chunk: u32,   // count: rows per evaluated batch (each with its own inversion)
     pad1: u32,
     pad2: u32,
 }
@@ -31,37 +33,44 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 var<workgroup> means: array<f32, 64>;
 var<workgroup> correct: atomic<u32>;
 
-// One workgroup: `src` holds θ of the whole set (rows × classes, classes ≤ 64).
+// One workgroup: `src` holds θ of the whole set (rows × classes, classes ≤ 64), read in
+// batches of `chunk` rows, each inverted by its own means.
 @compute @workgroup_size(64)
 fn count(@builtin(local_invocation_index) lid: u32) {
     if (lid == 0u) {
         atomicStore(&correct, 0u);
     }
-    if (lid < p.classes) {
-        var s = 0.0;
-        for (var r = 0u; r < p.len; r = r + 1u) {
-            s = s + src[r * p.classes + lid];
-        }
-        means[lid] = s / f32(p.len);
-    }
-    workgroupBarrier();
+    let chunk = max(p.chunk, 1u);
     var mine = 0u;
-    for (var r = lid; r < p.len; r = r + 64u) {
-        var best = 0u;
-        var best_v = bitcast<f32>(0xff7fffffu); // f32::MIN
-        for (var j = 0u; j < p.classes; j = j + 1u) {
-            var v = src[r * p.classes + j];
-            if (means[j] >= 0.5) {
-                v = 1.0 - v;
+    for (var c0 = 0u; c0 < p.len; c0 = c0 + chunk) {
+        let rows = min(chunk, p.len - c0);
+        // The previous batch's rows are read before its means are replaced.
+        workgroupBarrier();
+        if (lid < p.classes) {
+            var s = 0.0;
+            for (var r = 0u; r < rows; r = r + 1u) {
+                s = s + src[(c0 + r) * p.classes + lid];
             }
-            if (v > best_v) {
-                best = j;
-                best_v = v;
-            }
+            means[lid] = s / f32(rows);
         }
-        let label = u32(data[(p.base + r) * (p.dim + 1u) + p.dim]);
-        if (best == label) {
-            mine = mine + 1u;
+        workgroupBarrier();
+        for (var r = c0 + lid; r < c0 + rows; r = r + 64u) {
+            var best = 0u;
+            var best_v = bitcast<f32>(0xff7fffffu); // f32::MIN
+            for (var j = 0u; j < p.classes; j = j + 1u) {
+                var v = src[r * p.classes + j];
+                if (means[j] >= 0.5) {
+                    v = 1.0 - v;
+                }
+                if (v > best_v) {
+                    best = j;
+                    best_v = v;
+                }
+            }
+            let label = u32(data[(p.base + r) * (p.dim + 1u) + p.dim]);
+            if (best == label) {
+                mine = mine + 1u;
+            }
         }
     }
     atomicAdd(&correct, mine);

@@ -1,4 +1,5 @@
-// Shared by every PID stage (prepended by src/engine/gpu/pid.rs).
+// Shared by every PID stage (prepended by src/engine/gpu/pid.rs). CPU twin of the four
+// stages together: Isx::goal_from_samples in src/pid/isx.rs.
 //
 // Per neuron n the kernel keeps `capacity` joint-state slots (states, grad_a, grad_b,
 // diff at n*capacity + k) and one header vec4 at states[neurons*capacity + n]:

@@ -1,5 +1,6 @@
 // Stage 4: dG/dtheta_b for every sample, copied from its joint state (one thread per
 // sample, a 2-D grid over neurons x batch).
+// CPU twin (the four stages together): Isx::goal_from_samples in src/pid/isx.rs.
 
 @group(0) @binding(1) var<storage, read> state_of: array<u32>;
 @group(0) @binding(2) var<storage, read> diff: array<f32>;

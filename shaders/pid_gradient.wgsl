@@ -2,6 +2,7 @@
 //   (base + own(s) + sum_V sum_{s' : s'_V = s_V} g_V(s')) / B,
 // the inclusion-exclusion sums gathered over state tiles in a fixed order.
 // One workgroup per neuron, one thread per state.
+// CPU twin (the four stages together): Isx::goal_from_samples in src/pid/isx.rs.
 
 @group(0) @binding(1) var<storage, read> states: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> grad_a: array<vec4<f32>>;

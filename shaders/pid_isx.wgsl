@@ -9,6 +9,7 @@
 //   g_V(s) = sum_a sum_{(V,c) in W_a} c w_a/ln2 (P(+1,s)/P(+1,W) - P(-1,s)/P(-1,W)),
 // whose sums over states sharing s_V stage 3 gathers. The P(W) parts are equal for both
 // target states and cancel in dG/dtheta; the P(t) parts become the per-neuron `base`.
+// CPU twin (the four stages together): Isx::goal_from_samples in src/pid/isx.rs.
 
 @group(0) @binding(1) var<storage, read_write> states: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> grad_a: array<vec4<f32>>;

@@ -3,6 +3,7 @@
 // order), found by scanning earlier samples tile by tile; ids come from a prefix sum
 // over "first occurrence" flags. Masses are gathered per state in sample order, so
 // every sum has a fixed order and the result is deterministic without float atomics.
+// CPU twin (the four stages together): Isx::goal_from_samples in src/pid/isx.rs.
 
 @group(0) @binding(1) var<storage, read> bins: array<u32>;
 @group(0) @binding(2) var<storage, read> theta: array<f32>;

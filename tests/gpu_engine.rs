@@ -115,6 +115,93 @@ fn aggregate_matches_cpu() {
     }
 }
 
+/// gather.wgsl alone vs its CPU twin: a training batch is the rows of the epoch's
+/// permutation (EpochOrder, as CpuBackend::train takes them) with one-hot labels, an
+/// evaluation chunk contiguous rows with the label input at zero. Bit-identical (copies).
+#[test]
+fn gather_matches_cpu() {
+    let Some(k) = check() else { return };
+    let task = mnist10k(1);
+    let (dim, classes) = (task.dim, task.classes);
+    let mut rows = task.train_x.clone();
+    rows.extend_from_slice(&task.val_x);
+    let mut labels = task.train_y.clone();
+    labels.extend_from_slice(&task.val_y);
+    let n = task.train_len();
+    let order = infomorph::engine::epoch_order(7, 2, n);
+    let perm: Vec<u32> = order.iter().map(|&i| i as u32).collect();
+    let (batch, offset) = (n.min(37), n / 3);
+    let (x, c) = k.gather(&rows, &labels, dim, classes, Some(&perm), 0, offset, batch);
+    for b in 0..batch {
+        let i = order[offset + b];
+        assert_eq!(
+            &x[b * dim..(b + 1) * dim],
+            &rows[i * dim..(i + 1) * dim],
+            "row {b}"
+        );
+        for j in 0..classes {
+            let one = (labels[i] as usize == j) as u8 as f32;
+            assert_eq!(c[b * classes + j], one, "label of row {b}");
+        }
+    }
+    // Evaluation: validation rows 3.., label input zero.
+    let vb = task.val_len().min(11);
+    let (x, c) = k.gather(&rows, &labels, dim, classes, None, n, 3, vb);
+    assert_eq!(x, rows[(n + 3) * dim..(n + 3 + vb) * dim].to_vec());
+    assert!(c.iter().all(|&v| v == 0.0));
+    eprintln!(
+        "gather: {batch} training rows of {dim} (+{classes} one-hot), {vb} evaluation rows: equal"
+    );
+}
+
+/// metrics.wgsl alone vs its CPU twins: `accumulate` sums every neuron's terms over steps
+/// as TermSums sums them (f32 here, exact for these values' order: one add per step);
+/// `count` is network::accuracy::score's correct count (per-batch inversion, first
+/// maximum wins), on θ with ties and neurons that must be read inverted.
+#[test]
+fn metrics_match_cpu() {
+    let Some(k) = check() else { return };
+    let mut rng = Stream::new(8);
+    let len = 3 * 19 + 5;
+    let acc = random(&mut rng, len, 1.0);
+    let steps: Vec<Vec<f32>> = (0..4).map(|_| random(&mut rng, len, 1.0)).collect();
+    let mut cpu = acc.clone();
+    for s in &steps {
+        for (a, t) in cpu.iter_mut().zip(s) {
+            *a += t;
+        }
+    }
+    assert_eq!(k.accumulate(&acc, &steps), cpu);
+    let (rows, classes) = (700, 10);
+    let mut theta: Vec<f32> = (0..rows * classes)
+        .map(|_| ((rng.next_f64() * 8.0).floor() / 8.0) as f32)
+        .collect();
+    // Class 3 fires for the first 256 rows only: read inverted in that batch of 256,
+    // not when the whole set is one batch.
+    for r in 0..rows {
+        theta[r * classes + 3] = if r < 256 { 0.9 } else { 0.0 };
+    }
+    let labels: Vec<u8> = (0..rows)
+        .map(|_| (rng.next_f64() * 10.0) as u8 % 10)
+        .collect();
+    let mut correct = Vec::new();
+    for chunk in [256, 700, 1024, 1] {
+        let t = Array2::from_shape_vec((rows, classes), theta.clone()).unwrap();
+        let (score, _) = infomorph::network::accuracy::score(t, &labels, true, chunk);
+        let gpu = k.count(&theta, &labels, classes, chunk);
+        eprintln!(
+            "count, batches of {chunk}: gpu {gpu} cpu {} of {rows}",
+            score.correct
+        );
+        assert_eq!(gpu as usize, score.correct, "batches of {chunk}");
+        correct.push(gpu);
+    }
+    assert_ne!(
+        correct[0], correct[1],
+        "the batches' inversions matter here"
+    );
+}
+
 /// activation_sample.wgsl vs Layer::forward_from + layer::sample: θ to float rounding,
 /// samples bit-identical wherever θ is.
 #[test]
@@ -582,6 +669,12 @@ fn predict_chunks_match_cpu_predict_theta() {
         // The counter streams matter: another evaluation step draws other hidden samples.
         let other = pollster::block_on(gpu.predict(Split::Val, 0, eval_step + 1)).unwrap();
         assert!(max_abs(&other, &theta[..other.len()]) > 1e-3);
+        // GpuNetwork::accuracy (θ and the count stay on the GPU) reads the same θ with
+        // the rule of network::accuracy::score.
+        let t = Array2::from_shape_vec((rows, task.classes), theta.clone()).unwrap();
+        let (score, _) = infomorph::network::accuracy::score(t, &task.val_y, true, config.batch);
+        let on_gpu = pollster::block_on(gpu.accuracy(Split::Val, eval_step)).unwrap();
+        assert_eq!(on_gpu, score.accuracy());
         let mut snapshot = pollster::block_on(gpu.to_network()).unwrap();
         let x = Array2::from_shape_vec((rows, task.dim), task.val_x.clone()).unwrap();
         let cpu = snapshot.predict_theta(x.view(), eval_step);

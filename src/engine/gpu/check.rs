@@ -6,7 +6,7 @@ use super::kernels::{grid, Kernel, Kernels};
 use super::network::{group, read_staging, staging, storage, storage_init, uniform};
 use super::uniforms::{
     ActivationGradParams, ActivationSampleParams, AdamParams, AggregateParams, BinningParams,
-    StepUniform, WeightGradParams,
+    GatherParams, MetricsParams, StepUniform, WeightGradParams,
 };
 use crate::network::adam::bias_corrections;
 use crate::network::layer::{Activation, Binning};
@@ -61,6 +61,112 @@ impl KernelCheck {
 
     fn max_groups(&self) -> u32 {
         self.ctx.limits.max_compute_workgroups_per_dimension
+    }
+
+    /// gather.wgsl: a batch of `batch` rows from a dataset of rows `rows` (row-major,
+    /// `dim` each) with `labels`: with `perm`, rows perm[offset..offset + batch] with their
+    /// one-hot labels (training); without, rows base + offset.. with the label input at
+    /// zero (evaluation). Returns the inputs (batch × dim) and the context (batch ×
+    /// classes).
+    #[allow(clippy::too_many_arguments)]
+    pub fn gather(
+        &self,
+        rows: &[f32],
+        labels: &[u8],
+        dim: usize,
+        classes: usize,
+        perm: Option<&[u32]>,
+        base: usize,
+        offset: usize,
+        batch: usize,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let d = &self.ctx.device;
+        let mut data = Vec::with_capacity(labels.len() * (dim + 1));
+        for (row, &y) in rows.chunks_exact(dim).zip(labels) {
+            data.extend_from_slice(row);
+            data.push(y as f32);
+        }
+        let u = uniform(
+            d,
+            &GatherParams {
+                batch: batch as u32,
+                dim: dim as u32,
+                classes: classes as u32,
+                ..Default::default()
+            },
+        );
+        let st = uniform(
+            d,
+            &StepUniform {
+                data_offset: offset as u32,
+                data_base: base as u32,
+                mode: perm.is_none() as u32,
+                ..Default::default()
+            },
+        );
+        let db = self.f32s(&data);
+        let pb = storage_init(d, "perm", bytemuck::cast_slice(perm.unwrap_or(&[0])));
+        let (xb, cb) = (
+            storage(d, "xb", batch * dim * 4),
+            storage(d, "ctx", batch * classes * 4),
+        );
+        self.run(
+            &self.kernels.gather,
+            &[&u, &st, &db, &pb, &xb, &cb],
+            grid(batch * dim.max(classes), self.max_groups()),
+        );
+        (
+            self.read_f32(&xb, batch * dim),
+            self.read_f32(&cb, batch * classes),
+        )
+    }
+
+    /// metrics.wgsl `accumulate`: `acc` + each of `terms` in turn (one dispatch each).
+    pub fn accumulate(&self, acc: &[f32], terms: &[Vec<f32>]) -> Vec<f32> {
+        let d = &self.ctx.device;
+        let u = uniform(
+            d,
+            &MetricsParams {
+                len: acc.len() as u32,
+                ..Default::default()
+            },
+        );
+        let ab = self.f32s(acc);
+        for t in terms {
+            let tb = self.f32s(t);
+            self.run(
+                &self.kernels.accumulate,
+                &[&u, &tb, &ab],
+                grid(acc.len(), self.max_groups()),
+            );
+        }
+        self.read_f32(&ab, acc.len())
+    }
+
+    /// metrics.wgsl `count`: correct predictions of θ (rows × classes) against `labels`,
+    /// read in batches of `chunk` rows, each inverted by its own means.
+    pub fn count(&self, theta: &[f32], labels: &[u8], classes: usize, chunk: usize) -> u32 {
+        let d = &self.ctx.device;
+        let rows = labels.len();
+        // A dataset of label columns alone (dim 0), the set starting at row 1.
+        let mut data = vec![0.0f32];
+        data.extend(labels.iter().map(|&y| y as f32));
+        let u = uniform(
+            d,
+            &MetricsParams {
+                len: rows as u32,
+                classes: classes as u32,
+                dim: 0,
+                base: 1,
+                slot: 2,
+                chunk: chunk as u32,
+                ..Default::default()
+            },
+        );
+        let (tb, db) = (self.f32s(theta), self.f32s(&data));
+        let counts = storage(d, "counts", 16);
+        self.run(&self.kernels.count, &[&u, &tb, &db, &counts], [1, 1, 1]);
+        self.read(&counts, 4)[2]
     }
 
     /// aggregate.wgsl: x (m × k) · Wᵀ (W: n × k) + bias, m × n.

@@ -4,6 +4,7 @@
 //! - [`context`]: adapter and device, limits, device-loss flag.
 //! - [`network`]: [`GpuNetwork`], buffers and the recorded step.
 //! - [`check`]: runs single kernels on given inputs (the kernel-vs-CPU-twin tests).
+//! - [`twins`]: every shader ↔ its CPU twin ↔ the test comparing them.
 //! - [`uniforms`]: the shaders' uniform blocks as `#[repr(C)]` Pod structs.
 //! - [`pid`]: the PID stages (θ-weighted histogram, I^sx, atoms, H_res, ∂G/∂θ).
 
@@ -13,6 +14,7 @@ pub mod context;
 pub(crate) mod kernels;
 pub mod network;
 pub mod pid;
+pub mod twins;
 pub mod uniforms;
 
 pub use context::{AdapterKind, GpuContext};

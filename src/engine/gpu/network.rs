@@ -507,6 +507,7 @@ impl GpuNetwork {
                     dim: dim as u32,
                     base: base as u32,
                     slot: i as u32,
+                    chunk: config.batch.max(1) as u32,
                     ..Default::default()
                 },
             );
@@ -1070,7 +1071,8 @@ impl GpuNetwork {
     }
 
     /// Classification accuracy on a split with the label input at zero, as
-    /// `Network::accuracy` (same counter streams with `eval_step`). Everything but the
+    /// `Network::accuracy` (same counter streams with `eval_step`, the read-out rule of
+    /// `network::accuracy::score` per batch of config.batch rows). Everything but the
     /// final count (4 bytes) stays on the GPU.
     pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
         if self.ctx.is_lost() {

@@ -227,7 +227,8 @@ uniform_struct! {
         base: u32,
         /// Which counter the accuracy count goes to.
         slot: u32,
-        pad0: u32,
+        /// count: rows per evaluated batch (each read with its own inversion).
+        chunk: u32,
         pad1: u32,
         pad2: u32,
     }
