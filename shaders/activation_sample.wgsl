@@ -1,7 +1,8 @@
 // Activation, θ and stochastic ±1 outputs (CPU twins: Layer::forward_from for the Graetz
 // and trivariate activations with the θ clamp, and layer::sample with the counter RNG of
 // src/rng.rs). Writes θ batch-major (for the gradient), θ neuron-major (for the PID stage)
-// and the samples y (1 with probability θ, else `low`).
+// and the samples y (1 with probability θ, else `low`); `activation_theta` writes θ alone
+// (the output layer, whose samples nothing reads).
 
 struct Params {
     batch: u32,
@@ -15,7 +16,7 @@ struct Params {
     eps: f32,
     one_minus_eps: f32,
     low: f32,
-    key_slot: u32,  // 0: key_first, 1: key_main, 2: key_out
+    key_slot: u32,  // 0: key_first, 1: key_main
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -34,12 +35,8 @@ fn activation(r: f32, c: f32, l: f32) -> f32 {
     return r * (p.k1 + (1.0 - p.k1) * 2.0 * sigmoid(p.k2 * r * c));
 }
 
-@compute @workgroup_size(64)
-fn activation_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let id = flat_id(gid, groups);
-    if (id >= p.batch * p.neurons) {
-        return;
-    }
+// θ of element `id` (batch-major) from its aggregates, written batch- and neuron-major.
+fn write_theta(id: u32) -> f32 {
     let b = id / p.neurons;
     let n = id - b * p.neurons;
     let r = agg[id];
@@ -55,15 +52,33 @@ fn activation_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     }
     theta[id] = th;
     theta_nm[n * p.batch + b] = th;
+    return th;
+}
+
+@compute @workgroup_size(64)
+fn activation_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let id = flat_id(gid, groups);
+    if (id >= p.batch * p.neurons) {
+        return;
+    }
+    let th = write_theta(id);
+    let b = id / p.neurons;
+    let n = id - b * p.neurons;
     var key = st.key_main;
     if (p.key_slot == 0u) {
         key = st.key_first;
-    } else if (p.key_slot == 2u) {
-        key = st.key_out;
     }
     var out = p.low;
     if (counter_uniform(key, st.sample_offset + b, n) < th) {
         out = 1.0;
     }
     y[id] = out;
+}
+
+@compute @workgroup_size(64)
+fn activation_theta(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let id = flat_id(gid, groups);
+    if (id < p.batch * p.neurons) {
+        write_theta(id);
+    }
 }

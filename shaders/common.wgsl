@@ -54,7 +54,6 @@ struct Step {
     mode: u32,          // 0 = training batch through the permutation, 1 = contiguous eval rows
     key_first: u32,     // counter key of the first recurrent step
     key_main: u32,      // counter key of the second (or only) step
-    key_out: u32,       // counter key of the output layer's samples
     hidden_step_size: f32,
     hidden_root_correction: f32,
     output_step_size: f32,
@@ -65,4 +64,5 @@ struct Step {
     pad2: u32,
     pad3: u32,
     pad4: u32,
+    pad5: u32,
 }

@@ -202,7 +202,7 @@ fn metrics_match_cpu() {
     );
 }
 
-/// activation_sample.wgsl vs Layer::forward_from + layer::sample: θ to float rounding,
+/// activation_sample.wgsl (both entry points) vs Layer::forward_from + layer::sample: θ to float rounding,
 /// samples bit-identical wherever θ is.
 #[test]
 fn activation_and_sampling_match_cpu() {
@@ -223,6 +223,11 @@ fn activation_and_sampling_match_cpu() {
         let key = infomorph::rng::counter_key(42, 2, 5);
         let y_cpu = layer::sample(&fwd.theta, key, 1000, -1.0);
         let (theta, y, theta_nm) = k.activation_sample(&flat, activation, b, n, key, 1000);
+        // θ without samples (the output layer's entry point): the same θ, bit for bit.
+        assert_eq!(
+            k.activation_theta(&flat, activation, b, n),
+            (theta.clone(), theta_nm.clone())
+        );
         let th_cpu = fwd.theta.as_slice().unwrap();
         let err = max_abs(&theta, th_cpu);
         let mut same_theta = 0;

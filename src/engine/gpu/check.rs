@@ -240,6 +240,31 @@ impl KernelCheck {
         )
     }
 
+    /// activation_sample.wgsl `activation_theta`: θ batch-major and neuron-major, no
+    /// samples.
+    pub fn activation_theta(
+        &self,
+        agg: &[f32],
+        activation: Activation,
+        batch: usize,
+        neurons: usize,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let d = &self.ctx.device;
+        let bn = batch * neurons;
+        let u = uniform(
+            d,
+            &ActivationSampleParams::new(batch, neurons, bn, activation, -1.0, 0),
+        );
+        let ab = self.f32s(agg);
+        let (th, tn) = (storage(d, "t", bn * 4), storage(d, "tn", bn * 4));
+        self.run(
+            &self.kernels.activation_theta,
+            &[&u, &ab, &th, &tn],
+            grid(bn, self.max_groups()),
+        );
+        (self.read_f32(&th, bn), self.read_f32(&tn, bn))
+    }
+
     /// binning.wgsl: packed bin indices, neuron-major.
     pub fn binning(
         &self,

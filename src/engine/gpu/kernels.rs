@@ -160,6 +160,7 @@ pub(crate) struct Kernels {
     pub gather: Kernel,
     pub aggregate: Kernel,
     pub activation_sample: Kernel,
+    pub activation_theta: Kernel,
     pub binning: Kernel,
     pub activation_grad: Kernel,
     pub weight_grad: Kernel,
@@ -237,6 +238,13 @@ impl Kernels {
                 act,
                 "activation_sample",
                 &[su(0), su(1), (2, Read), (3, Write), (4, Write), (5, Write)],
+            ),
+            activation_theta: kernel(
+                device,
+                "activation_theta",
+                act,
+                "activation_theta",
+                &[su(0), (2, Read), (3, Write), (5, Write)],
             ),
             binning: kernel(
                 device,

@@ -100,8 +100,9 @@ struct GpuLayer {
     dagg: wgpu::Buffer,
     theta: wgpu::Buffer,
     theta_nm: wgpu::Buffer,
-    /// Sampled outputs (the second recurrent step for the hidden layer).
-    y: wgpu::Buffer,
+    /// Sampled outputs (of the second recurrent step) of the hidden layer; the output
+    /// layer's samples are never read, so it has none.
+    y: Option<wgpu::Buffer>,
     bin_buf: wgpu::Buffer,
     dtheta: wgpu::Buffer,
     term_buf: wgpu::Buffer,
@@ -115,6 +116,7 @@ enum K {
     Gather,
     Aggregate,
     ActivationSample,
+    ActivationTheta,
     Binning,
     ActivationGrad,
     WeightGrad,
@@ -310,6 +312,7 @@ impl GpuLayer {
         max_batch: usize,
         batches: &[usize],
         pid_stages: &PidStages,
+        samples: bool,
     ) -> Result<Self, String> {
         let device = &ctx.device;
         let n = layer.neurons();
@@ -372,7 +375,7 @@ impl GpuLayer {
             dagg: storage(device, "dagg", n_src * bn * 4),
             theta: storage(device, "theta", bn * 4),
             theta_nm,
-            y: storage(device, "y", bn * 4),
+            y: samples.then(|| storage(device, "y", bn * 4)),
             bin_buf,
             dtheta,
             term_buf,
@@ -491,8 +494,8 @@ impl GpuNetwork {
             train_batches.push(rem);
         }
         let pid_stages = PidStages::new(&ctx.device);
-        let hidden = GpuLayer::new(&ctx, hidden_layer, batch, &train_batches, &pid_stages)?;
-        let output = GpuLayer::new(&ctx, &net.output, batch, &train_batches, &pid_stages)?;
+        let hidden = GpuLayer::new(&ctx, hidden_layer, batch, &train_batches, &pid_stages, true)?;
+        let output = GpuLayer::new(&ctx, &net.output, batch, &train_batches, &pid_stages, false)?;
         let data_buf = storage_init(device, "dataset", bytemuck::cast_slice(&data));
         let max_set = sets.iter().map(|s| s.1).max().unwrap_or(0).max(1);
         let counts = storage(device, "counts", 16);
@@ -647,17 +650,18 @@ impl GpuNetwork {
             p.aggregate(h, li, y1, false);
             inputs.push(y1);
         }
-        p.activation_sample(h, STREAM_SLOT_HIDDEN, &h.y);
+        let hy = h.y.as_ref().expect("the hidden layer's samples");
+        p.activation_sample(h, STREAM_SLOT_HIDDEN, hy);
         if train {
             p.learn(h, LayerId::Hidden, &inputs);
         }
         // Output layer: F = hidden samples, C = label (identity weights).
         let o = &self.output;
-        let o_inputs: [&wgpu::Buffer; 2] = [&h.y, &self.ctx_buf];
+        let o_inputs: [&wgpu::Buffer; 2] = [hy, &self.ctx_buf];
         for (s, x) in o_inputs.iter().enumerate() {
             p.aggregate(o, s, x, false);
         }
-        p.activation_sample(o, STREAM_SLOT_OUTPUT, &o.y);
+        p.activation_theta(o);
         if train {
             p.learn(o, LayerId::Output, &o_inputs);
         }
@@ -668,11 +672,10 @@ impl GpuNetwork {
     }
 }
 
-/// Counter streams of the activation kernel (`slot` in shaders/activation_sample.wgsl):
-/// the hidden layer's first recurrent step, its main step, the output layer.
+/// Counter streams of the activation kernel (`key_slot` in
+/// shaders/activation_sample.wgsl): the hidden layer's first recurrent step, its main step.
 const STREAM_SLOT_FIRST: u32 = 0;
 const STREAM_SLOT_HIDDEN: u32 = 1;
-const STREAM_SLOT_OUTPUT: u32 = 2;
 
 /// Appends the dispatches of one plan: what every dispatch of it shares (device,
 /// kernels, the per-step uniform, batch sizes) and the list itself.
@@ -734,6 +737,26 @@ impl PlanBuilder<'_> {
             K::ActivationSample,
             &[&u, self.step, &l.agg, &l.theta, y, &l.theta_nm],
             size,
+        );
+    }
+
+    /// θ of a layer from its aggregates, without samples (the output layer).
+    fn activation_theta(&mut self, l: &GpuLayer) {
+        let (b, n) = (self.b, l.neurons);
+        let stride = l.stride(self.max_batch);
+        // `low` and `key_slot` are not read without samples.
+        let u = self.uniform(&ActivationSampleParams::new(
+            b,
+            n,
+            stride,
+            l.activation,
+            -1.0,
+            0,
+        ));
+        self.dispatch(
+            K::ActivationTheta,
+            &[&u, &l.agg, &l.theta, &l.theta_nm],
+            grid(b * n, self.max_groups),
         );
     }
 
@@ -826,6 +849,7 @@ fn kernel_of(ks: &Kernels, k: K) -> &Kernel {
         K::Gather => &ks.gather,
         K::Aggregate => &ks.aggregate,
         K::ActivationSample => &ks.activation_sample,
+        K::ActivationTheta => &ks.activation_theta,
         K::Binning => &ks.binning,
         K::ActivationGrad => &ks.activation_grad,
         K::WeightGrad => &ks.weight_grad,

@@ -80,8 +80,6 @@ uniform_struct! {
         key_first: u32,
         /// Counter key of the hidden layer's second (or only) step.
         key_main: u32,
-        /// Counter key of the output layer's samples.
-        key_out: u32,
         hidden_step_size: f32,
         hidden_root_correction: f32,
         output_step_size: f32,
@@ -93,6 +91,7 @@ uniform_struct! {
         pad2: u32,
         pad3: u32,
         pad4: u32,
+        pad5: u32,
     }
 }
 
@@ -143,7 +142,7 @@ uniform_struct! {
         eps: f32,
         one_minus_eps: f32,
         low: f32,
-        /// 0: key_first, 1: key_main, 2: key_out.
+        /// 0: key_first, 1: key_main.
         key_slot: u32,
     }
 }
