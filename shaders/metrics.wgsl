@@ -1,9 +1,9 @@
 // Metrics that stay on the GPU until read back. `accumulate`: the running sum of every
 // neuron's goal terms over steps (CPU twin: the sums of network::run::TermSums, which the
 // CPU back end keeps per layer of the per-neuron means). `count`: the correct predictions
-// of an evaluated set (CPU twin: network::accuracy::score — per evaluated batch of `chunk`
-// rows, output neurons whose mean θ is ≥ 0.5 are read inverted, then argmax, first
-// maximum wins).
+// of an evaluated set (CPU twin: network::accuracy::score — output neurons whose mean θ
+// over the set, or over each batch of `chunk` rows when chunk > 0, is ≥ 0.5 are read
+// inverted, then argmax, first maximum wins).
 
 struct Params {
     len: u32,     // accumulate: elements; count: rows
@@ -11,7 +11,7 @@ struct Params {
     dim: u32,     // dataset row length − 1 (the label column)
     base: u32,    // first row of the set in the dataset
     slot: u32,    // which counter the accuracy count goes to
-    chunk: u32,   // count: rows per evaluated batch (each with its own inversion)
+    chunk: u32,   // count: rows per batch with its own inversion; 0: the whole set
     pad1: u32,
     pad2: u32,
 }
@@ -33,14 +33,14 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 var<workgroup> means: array<f32, 64>;
 var<workgroup> correct: atomic<u32>;
 
-// One workgroup: `src` holds θ of the whole set (rows × classes, classes ≤ 64), read in
-// batches of `chunk` rows, each inverted by its own means.
+// One workgroup: `src` holds θ of the whole set (rows × classes, classes ≤ 64), read as
+// one batch or in batches of `chunk` rows, each inverted by its own means.
 @compute @workgroup_size(64)
 fn count(@builtin(local_invocation_index) lid: u32) {
     if (lid == 0u) {
         atomicStore(&correct, 0u);
     }
-    let chunk = max(p.chunk, 1u);
+    let chunk = select(p.chunk, max(p.len, 1u), p.chunk == 0u);
     var mine = 0u;
     for (var c0 = 0u; c0 < p.len; c0 = c0 + chunk) {
         let rows = min(chunk, p.len - c0);

@@ -115,6 +115,28 @@ fn aggregate_matches_cpu() {
     }
 }
 
+/// The read-out rule of network::accuracy (inversion by the means of the rows read
+/// together, then the first maximum) applied to batches of `chunk` rows (0: the whole
+/// set as one): the correct predictions.
+fn correct_in_batches(theta: &[f32], labels: &[u8], classes: usize, chunk: usize) -> usize {
+    use infomorph::network::accuracy::{apply_inversion, inverted, Score};
+    let rows = labels.len();
+    let chunk = if chunk == 0 { rows } else { chunk };
+    let mut s = Score::new(classes);
+    for start in (0..rows).step_by(chunk) {
+        let end = (start + chunk).min(rows);
+        let mut t = Array2::from_shape_vec(
+            (end - start, classes),
+            theta[start * classes..end * classes].to_vec(),
+        )
+        .unwrap();
+        let flip = inverted(&t, true);
+        apply_inversion(&mut t, &flip);
+        s.add(&t, &labels[start..end]);
+    }
+    s.correct
+}
+
 /// gather.wgsl alone vs its CPU twin: a training batch is the rows of the epoch's
 /// permutation (EpochOrder, as CpuBackend::train takes them) with one-hot labels, an
 /// evaluation chunk contiguous rows with the label input at zero. Bit-identical (copies).
@@ -156,8 +178,9 @@ fn gather_matches_cpu() {
 
 /// metrics.wgsl alone vs its CPU twins: `accumulate` sums every neuron's terms over steps
 /// as TermSums sums them (f32 here, exact for these values' order: one add per step);
-/// `count` is network::accuracy::score's correct count (per-batch inversion, first
-/// maximum wins), on θ with ties and neurons that must be read inverted.
+/// `count` is network::accuracy::score's correct count (inversion by the means of the
+/// rows read together: the whole set, or batches of `chunk` rows; first maximum wins),
+/// on θ with ties and neurons that must be read inverted.
 #[test]
 fn metrics_match_cpu() {
     let Some(k) = check() else { return };
@@ -185,19 +208,18 @@ fn metrics_match_cpu() {
         .map(|_| (rng.next_f64() * 10.0) as u8 % 10)
         .collect();
     let mut correct = Vec::new();
-    for chunk in [256, 700, 1024, 1] {
-        let t = Array2::from_shape_vec((rows, classes), theta.clone()).unwrap();
-        let (score, _) = infomorph::network::accuracy::score(t, &labels, true, chunk);
+    for chunk in [0, 256, 700, 1024, 1] {
+        let cpu = correct_in_batches(&theta, &labels, classes, chunk);
         let gpu = k.count(&theta, &labels, classes, chunk);
-        eprintln!(
-            "count, batches of {chunk}: gpu {gpu} cpu {} of {rows}",
-            score.correct
-        );
-        assert_eq!(gpu as usize, score.correct, "batches of {chunk}");
+        eprintln!("count, batches of {chunk} (0: the whole set): gpu {gpu} cpu {cpu} of {rows}");
+        assert_eq!(gpu as usize, cpu, "batches of {chunk}");
         correct.push(gpu);
     }
+    let t = Array2::from_shape_vec((rows, classes), theta.clone()).unwrap();
+    let (whole, _) = infomorph::network::accuracy::score(t, &labels, true);
+    assert_eq!(correct[0] as usize, whole.correct);
     assert_ne!(
-        correct[0], correct[1],
+        correct[1], correct[2],
         "the batches' inversions matter here"
     );
 }
@@ -675,11 +697,10 @@ fn predict_chunks_match_cpu_predict_theta() {
         let other = pollster::block_on(gpu.predict(Split::Val, 0, eval_step + 1)).unwrap();
         assert!(max_abs(&other, &theta[..other.len()]) > 1e-3);
         // GpuNetwork::accuracy (θ and the count stay on the GPU) reads the same θ with
-        // the rule of network::accuracy::score.
-        let t = Array2::from_shape_vec((rows, task.classes), theta.clone()).unwrap();
-        let (score, _) = infomorph::network::accuracy::score(t, &task.val_y, true, config.batch);
+        // the rule of network::accuracy (the whole set's means).
+        let correct = correct_in_batches(&theta, &task.val_y, task.classes, 0);
         let on_gpu = pollster::block_on(gpu.accuracy(Split::Val, eval_step)).unwrap();
-        assert_eq!(on_gpu, score.accuracy());
+        assert_eq!(on_gpu, correct as f64 / rows as f64);
         let mut snapshot = pollster::block_on(gpu.to_network()).unwrap();
         let x = Array2::from_shape_vec((rows, task.dim), task.val_x.clone()).unwrap();
         let cpu = snapshot.predict_theta(x.view(), eval_step);

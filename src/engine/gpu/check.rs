@@ -144,7 +144,7 @@ impl KernelCheck {
     }
 
     /// metrics.wgsl `count`: correct predictions of θ (rows × classes) against `labels`,
-    /// read in batches of `chunk` rows, each inverted by its own means.
+    /// read in batches of `chunk` rows (0: the whole set), each inverted by its own means.
     pub fn count(&self, theta: &[f32], labels: &[u8], classes: usize, chunk: usize) -> u32 {
         let d = &self.ctx.device;
         let rows = labels.len();

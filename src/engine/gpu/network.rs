@@ -510,7 +510,8 @@ impl GpuNetwork {
                     dim: dim as u32,
                     base: base as u32,
                     slot: i as u32,
-                    chunk: config.batch.max(1) as u32,
+                    // The whole set's means (network::accuracy).
+                    chunk: 0,
                     ..Default::default()
                 },
             );
@@ -1096,8 +1097,8 @@ impl GpuNetwork {
 
     /// Classification accuracy on a split with the label input at zero, as
     /// `Network::accuracy` (same counter streams with `eval_step`, the read-out rule of
-    /// `network::accuracy::score` per batch of config.batch rows). Everything but the
-    /// final count (4 bytes) stays on the GPU.
+    /// `network::accuracy::score` over the whole set). Everything but the final count
+    /// (4 bytes) stays on the GPU.
     pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
         if self.ctx.is_lost() {
             return Err(self.lost_error());

@@ -226,7 +226,7 @@ uniform_struct! {
         base: u32,
         /// Which counter the accuracy count goes to.
         slot: u32,
-        /// count: rows per evaluated batch (each read with its own inversion).
+        /// count: rows per batch read with its own inversion; 0: the whole set.
         chunk: u32,
         pad1: u32,
         pad2: u32,
