@@ -462,7 +462,7 @@ impl Engine {
     }
 
     /// Accuracy on a split with the label input at zero and the read-out rule of
-    /// [`crate::network::accuracy`] over the whole split (`eval_step` picks the
+    /// [`crate::network::accuracy`] (`eval_step` picks the
     /// sampling streams).
     pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
         let task = self.task.clone();
@@ -543,6 +543,8 @@ impl StepBackend for Engine {
                         steps: m.accumulated_steps,
                         last_hidden: GpuMetrics::mean_terms(&m.hidden_terms, m.hidden_neurons),
                         last_output: GpuMetrics::mean_terms(&m.output_terms, m.output_neurons),
+                        // The GPU engine does not count training predictions.
+                        ..TermSums::default()
                     });
                 }
                 Err(_) if g.context().is_lost() => self.fall_back(),

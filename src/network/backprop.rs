@@ -46,6 +46,9 @@ impl Network {
         let out = self
             .output
             .forward(&[y2.view(), Array2::zeros((batch, self.classes)).view()]);
+        let correct = super::accuracy::score(out.theta.clone(), labels, false)
+            .0
+            .correct;
         // Softmax cross-entropy over the output θ as logits, mean over the batch.
         let mut d_theta = out.theta.clone();
         for (mut row, &y) in d_theta.rows_mut().into_iter().zip(labels) {
@@ -79,6 +82,9 @@ impl Network {
             hidden.sources[source].step(gw, gb);
         }
         self.step += 1;
-        StepTerms::default()
+        StepTerms {
+            correct,
+            ..StepTerms::default()
+        }
     }
 }

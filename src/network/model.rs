@@ -9,23 +9,43 @@ use crate::goals;
 use crate::rng::counter_key;
 use ndarray::{s, Array2, ArrayView2, Axis};
 
-/// Counter streams, so that every stochastic draw has its own sequence.
+/// Counter streams, so that every stochastic draw has its own sequence (method §7).
 pub(crate) const STREAM_HIDDEN_FIRST: u32 = 1;
 pub(crate) const STREAM_HIDDEN: u32 = 2;
 pub(crate) const STREAM_EVAL_FIRST: u32 = 11;
 pub(crate) const STREAM_EVAL: u32 = 12;
-const STREAM_ROUND_ONE_FIRST: u32 = 31;
-const STREAM_ROUND_ONE: u32 = 32;
+/// The feedback model's sampled output of its first round.
 const STREAM_FEEDBACK: u32 = 33;
-const STREAM_EVAL_ROUND_ONE_FIRST: u32 = 41;
-const STREAM_EVAL_ROUND_ONE: u32 = 42;
 const STREAM_EVAL_FEEDBACK: u32 = 43;
 /// The page's views (the neuron histogram): a forward pass as in training, no learning.
 const STREAM_VIEW_FIRST: u32 = 51;
 const STREAM_VIEW: u32 = 52;
-const STREAM_VIEW_ROUND_ONE_FIRST: u32 = 53;
-const STREAM_VIEW_ROUND_ONE: u32 = 54;
 const STREAM_VIEW_FEEDBACK: u32 = 55;
+
+/// The streams of one kind of pass: the hidden layer's first and main samples, and the
+/// feedback model's first-round output sample.
+#[derive(Clone, Copy)]
+struct Streams {
+    first: u32,
+    main: u32,
+    feedback: u32,
+}
+
+const TRAINING: Streams = Streams {
+    first: STREAM_HIDDEN_FIRST,
+    main: STREAM_HIDDEN,
+    feedback: STREAM_FEEDBACK,
+};
+const EVALUATION: Streams = Streams {
+    first: STREAM_EVAL_FIRST,
+    main: STREAM_EVAL,
+    feedback: STREAM_EVAL_FEEDBACK,
+};
+const VIEW: Streams = Streams {
+    first: STREAM_VIEW_FIRST,
+    main: STREAM_VIEW,
+    feedback: STREAM_VIEW_FEEDBACK,
+};
 
 /// A hidden layer (if any) and the output layer.
 #[derive(Clone)]
@@ -42,6 +62,10 @@ pub struct Network {
 pub struct StepTerms {
     pub hidden: Vec<f64>,
     pub output: Vec<f64>,
+    /// Rows of the batch the output layer classified right during the step, with the
+    /// label as context (the paper's training accuracy; the read-out rule of
+    /// [`super::accuracy`] over the batch).
+    pub correct: usize,
 }
 
 fn mean_rows(terms: &Array2<f64>) -> Vec<f64> {
@@ -98,7 +122,8 @@ impl Network {
                     });
                 }
                 if kind.has_lateral() {
-                    let k = (kind == ModelKind::TrivariateSparse).then_some(config.sparse_k);
+                    let sparse = matches!(kind, ModelKind::TrivariateSparse | ModelKind::Feedback);
+                    let k = sparse.then_some(config.sparse_k);
                     sources.push(SourceConfig {
                         kind: SourceKind::Lateral,
                         dim: n,
@@ -171,54 +196,98 @@ impl Network {
         self.step
     }
 
-    /// The hidden layer's outputs for a batch (sampled ±1, or thresholds {0, 1} for the
-    /// random projection), learning on the way when `learn` is set. `first` and `main`
-    /// are the counter streams of the two recurrent steps; `offset` is the index of the
-    /// batch's first sample, so draws do not depend on how a set is cut into batches.
-    fn hidden_outputs(
-        &mut self,
+    /// The hidden layer's pass that learns, on a batch (method §5, "Recurrence"): its
+    /// forward pass and its inputs besides the image (context, lateral). `label` is
+    /// the label input of the round (one-hot in training, zeros in evaluation).
+    /// Models with lateral input run two steps, the second with the first's sampled
+    /// outputs; the feedback model runs hidden(C = 0, L = 0) → output (sampled) →
+    /// hidden(C = that output, L = the first pass's samples). `offset` is the index of
+    /// the batch's first sample, so draws do not depend on how a set is cut.
+    fn hidden_pass(
+        &self,
         x: ArrayView2<f32>,
-        context: ArrayView2<f32>,
-        learn: bool,
-        streams: (u32, u32),
+        label: ArrayView2<f32>,
+        streams: Streams,
         step: u32,
         offset: u32,
-    ) -> (Array2<f32>, Option<Vec<f64>>) {
+    ) -> (layer::Forward, Vec<Array2<f32>>) {
         let kind = self.config.model;
         let seed = self.config.sample_seed;
-        // The backprop baseline's units output {0, 1}; infomorphic units ±1.
-        let low = if kind == ModelKind::Backprop {
-            0.0
-        } else {
-            -1.0
-        };
-        let layer = self.hidden.as_mut().expect("model has a hidden layer");
-        let mut inputs: Vec<ArrayView2<f32>> = vec![x];
-        if kind.has_label_context() {
-            inputs.push(context);
-        }
+        let low = self.hidden_low();
+        let layer = self.hidden.as_ref().expect("model has a hidden layer");
         let sample = |theta: &Array2<f32>, stream: u32| {
             layer::sample(theta, counter_key(seed, stream, step), offset, low)
         };
-        let fwd = if kind.has_lateral() {
-            let (fwd, y1) = layer.forward_recurrent(&inputs, |theta| sample(theta, streams.0));
-            let terms = learn.then(|| {
-                let mut second = inputs.clone();
-                second.push(y1.view());
-                mean_rows(&layer.learn(&second, &fwd))
-            });
-            return (sample(&fwd.theta, streams.1), terms);
-        } else {
-            layer.forward(&inputs)
+        if kind == ModelKind::Feedback {
+            let batch = x.nrows();
+            let mut aggregates = vec![
+                layer.aggregate(0, x),
+                layer.bias_aggregate(1, batch),
+                layer.bias_aggregate(2, batch),
+            ];
+            let y1 = sample(&layer.theta_from(&aggregates), streams.first);
+            let round_one = self.output.forward(&[y1.view(), label]).theta;
+            let key = counter_key(seed, streams.feedback, step);
+            let feedback = layer::sample(&round_one, key, offset, -1.0);
+            aggregates[1] = layer.aggregate(1, feedback.view());
+            aggregates[2] = layer.aggregate(2, y1.view());
+            return (layer.forward_from(aggregates), vec![feedback, y1]);
+        }
+        let mut inputs = vec![x];
+        if kind.has_label_context() {
+            inputs.push(label);
+        }
+        let extra = |inputs: &[ArrayView2<f32>]| -> Vec<Array2<f32>> {
+            inputs[1..].iter().map(|a| a.to_owned()).collect()
         };
-        if kind == ModelKind::RandomProjection {
+        if kind.has_lateral() {
+            let (fwd, y1) = layer.forward_recurrent(&inputs, |theta| sample(theta, streams.first));
+            let mut rest = extra(&inputs);
+            rest.push(y1);
+            return (fwd, rest);
+        }
+        (layer.forward(&inputs), extra(&inputs))
+    }
+
+    /// The backprop baseline's units output {0, 1}; infomorphic units ±1.
+    fn hidden_low(&self) -> f32 {
+        if self.config.model == ModelKind::Backprop {
+            0.0
+        } else {
+            -1.0
+        }
+    }
+
+    /// The hidden layer's outputs for a batch (sampled, or thresholds {0, 1} for the
+    /// random projection) and, when `learn` is set, the mean goal terms of its learning
+    /// step.
+    fn hidden_outputs(
+        &mut self,
+        x: ArrayView2<f32>,
+        label: ArrayView2<f32>,
+        learn: bool,
+        streams: Streams,
+        step: u32,
+        offset: u32,
+    ) -> (Array2<f32>, Option<Vec<f64>>) {
+        let (fwd, rest) = self.hidden_pass(x, label, streams, step, offset);
+        if self.config.model == ModelKind::RandomProjection {
             return (
                 fwd.activation.mapv(|a| if a > 0.0 { 1.0 } else { 0.0 }),
                 None,
             );
         }
-        let terms = learn.then(|| mean_rows(&layer.learn(&inputs, &fwd)));
-        (sample(&fwd.theta, streams.1), terms)
+        let layer = self.hidden.as_mut().expect("model has a hidden layer");
+        let terms = learn.then(|| {
+            let mut inputs = vec![x];
+            inputs.extend(rest.iter().map(|a| a.view()));
+            mean_rows(&layer.learn(&inputs, &fwd))
+        });
+        let key = counter_key(self.config.sample_seed, streams.main, step);
+        (
+            layer::sample(&fwd.theta, key, offset, self.hidden_low()),
+            terms,
+        )
     }
 
     /// The layer whose atoms the page shows: the hidden layer when it learns with a
@@ -239,47 +308,21 @@ impl Network {
         !std::ptr::eq(self.shown_layer(), &self.output)
     }
 
-    /// The shown layer's forward pass on a batch as in a training step (label context,
+    /// The shown layer's forward pass on a batch as in a training step (label input,
     /// recurrent steps, feedback round), without learning: what the page's neuron
     /// histogram bins. Draws from the view streams of the current step.
     pub fn shown_forward(&mut self, x: ArrayView2<f32>, labels: &[u8]) -> layer::Forward {
-        let context = one_hot(labels, self.classes);
+        let label = one_hot(labels, self.classes);
         let step = self.step;
-        let kind = self.config.model;
-        let hidden_context = if kind == ModelKind::Feedback {
-            let zeros = Array2::zeros(context.dim());
-            let streams = (
-                STREAM_VIEW_ROUND_ONE_FIRST,
-                STREAM_VIEW_ROUND_ONE,
-                STREAM_VIEW_FEEDBACK,
-            );
-            self.feedback(x, zeros.view(), context.view(), streams, step, 0)
-        } else {
-            context.clone()
-        };
         if self.shows_hidden() {
-            let seed = self.config.sample_seed;
-            let layer = self.hidden.as_ref().expect("a shown hidden layer");
-            let mut inputs = vec![x];
-            if kind.has_label_context() {
-                inputs.push(hidden_context.view());
-            }
-            if kind.has_lateral() {
-                let key = counter_key(seed, STREAM_VIEW_FIRST, step);
-                return layer
-                    .forward_recurrent(&inputs, |theta| layer::sample(theta, key, 0, -1.0))
-                    .0;
-            }
-            return layer.forward(&inputs);
+            return self.hidden_pass(x, label.view(), VIEW, step, 0).0;
         }
         let features = if self.hidden.is_some() {
-            let streams = (STREAM_VIEW_FIRST, STREAM_VIEW);
-            self.hidden_outputs(x, hidden_context.view(), false, streams, step, 0)
-                .0
+            self.hidden_outputs(x, label.view(), false, VIEW, step, 0).0
         } else {
             x.to_owned()
         };
-        self.output.forward(&[features.view(), context.view()])
+        self.output.forward(&[features.view(), label.view()])
     }
 
     /// One training step on a batch; returns the mean goal terms of each layer.
@@ -287,59 +330,26 @@ impl Network {
         if self.config.model == ModelKind::Backprop {
             return self.backprop_step(x, labels);
         }
-        let context = one_hot(labels, self.classes);
+        let label = one_hot(labels, self.classes);
         let step = self.step;
-        let hidden_context = if self.config.model == ModelKind::Feedback {
-            let zeros = Array2::zeros(context.dim());
-            self.feedback(
-                x,
-                zeros.view(),
-                context.view(),
-                (STREAM_ROUND_ONE_FIRST, STREAM_ROUND_ONE, STREAM_FEEDBACK),
-                step,
-                0,
-            )
-        } else {
-            context.clone()
-        };
         let (features, hidden_terms) = if self.hidden.is_some() {
-            let (y, t) = self.hidden_outputs(
-                x,
-                hidden_context.view(),
-                true,
-                (STREAM_HIDDEN_FIRST, STREAM_HIDDEN),
-                step,
-                0,
-            );
+            let (y, t) = self.hidden_outputs(x, label.view(), true, TRAINING, step, 0);
             (y, t.unwrap_or_default())
         } else {
             (x.to_owned(), Vec::new())
         };
-        let inputs = [features.view(), context.view()];
+        let inputs = [features.view(), label.view()];
         let fwd = self.output.forward(&inputs);
+        let correct = super::accuracy::score(fwd.theta.clone(), labels, true)
+            .0
+            .correct;
         let output_terms = mean_rows(&self.output.learn(&inputs, &fwd));
         self.step += 1;
         StepTerms {
             hidden: hidden_terms,
             output: output_terms,
+            correct,
         }
-    }
-
-    /// The feedback model's first round: the hidden layer with C = 0, then the output
-    /// layer (context `label`), whose sampled ±1 outputs become the hidden layer's context.
-    fn feedback(
-        &mut self,
-        x: ArrayView2<f32>,
-        zeros: ArrayView2<f32>,
-        label: ArrayView2<f32>,
-        streams: (u32, u32, u32),
-        step: u32,
-        offset: u32,
-    ) -> Array2<f32> {
-        let (y, _) = self.hidden_outputs(x, zeros, false, (streams.0, streams.1), step, offset);
-        let theta = self.output.forward(&[y.view(), label]).theta;
-        let key = counter_key(self.config.sample_seed, streams.2, step);
-        layer::sample(&theta, key, offset, -1.0)
     }
 
     /// Output θ for a whole set with the label input at zero (evaluation), in batches.
@@ -362,33 +372,10 @@ impl Network {
             let end = (start + chunk).min(rows);
             let xb = x.slice(s![start..end, ..]);
             let zeros = Array2::zeros((end - start, self.classes));
-            let hidden_context = if self.config.model == ModelKind::Feedback {
-                let streams = (
-                    STREAM_EVAL_ROUND_ONE_FIRST,
-                    STREAM_EVAL_ROUND_ONE,
-                    STREAM_EVAL_FEEDBACK,
-                );
-                self.feedback(
-                    xb,
-                    zeros.view(),
-                    zeros.view(),
-                    streams,
-                    eval_step,
-                    (offset + start) as u32,
-                )
-            } else {
-                zeros.clone()
-            };
+            let at = (offset + start) as u32;
             let features = if self.hidden.is_some() {
-                self.hidden_outputs(
-                    xb,
-                    hidden_context.view(),
-                    false,
-                    (STREAM_EVAL_FIRST, STREAM_EVAL),
-                    eval_step,
-                    (offset + start) as u32,
-                )
-                .0
+                self.hidden_outputs(xb, zeros.view(), false, EVALUATION, eval_step, at)
+                    .0
             } else {
                 xb.to_owned()
             };
@@ -398,8 +385,7 @@ impl Network {
         theta
     }
 
-    /// Classification accuracy with the read-out rule of [`super::accuracy`] over the
-    /// whole set.
+    /// Classification accuracy with the read-out rule of [`super::accuracy`].
     pub fn accuracy(&mut self, x: ArrayView2<f32>, labels: &[u8], eval_step: u32) -> f64 {
         if labels.is_empty() {
             return f64::NAN;

@@ -113,6 +113,10 @@ pub struct TermSums {
     pub hidden: Vec<f64>,
     pub output: Vec<f64>,
     pub steps: u32,
+    /// Training rows classified right during the steps (label as context) and rows
+    /// seen; back ends that do not count leave both 0.
+    pub correct: u64,
+    pub rows: u64,
     pub last_hidden: Vec<f64>,
     pub last_output: Vec<f64>,
 }
@@ -135,6 +139,8 @@ impl TermSums {
         add(&mut self.hidden, &other.hidden, 1.0);
         add(&mut self.output, &other.output, 1.0);
         self.steps += other.steps;
+        self.correct += other.correct;
+        self.rows += other.rows;
         self.last_hidden.clone_from(&other.last_hidden);
         self.last_output.clone_from(&other.last_output);
     }
@@ -258,6 +264,8 @@ impl StepBackend for CpuBackend {
             }
             let terms = self.net.train_batch(view(&xb, dim), &yb);
             self.sums.add_step(&terms.hidden, &terms.output);
+            self.sums.correct += terms.correct as u64;
+            self.sums.rows += yb.len() as u64;
             check_goals(&terms.hidden, &terms.output, epoch, self.net.steps())
                 .map_err(RunError::NonFiniteGoal)?;
             if j + 1 == schedule.steps_per_epoch {
@@ -625,6 +633,11 @@ impl<B: StepBackend> Trainer<B> {
             epoch,
             steps: self.backend.steps(),
             train_accuracy: accuracy[0],
+            train_accuracy_label_context: if self.epoch_terms.rows > 0 {
+                self.epoch_terms.correct as f64 / self.epoch_terms.rows as f64
+            } else {
+                f64::NAN
+            },
             val_accuracy: accuracy[1],
             test_accuracy: accuracy[2],
             hidden_atoms,

@@ -12,7 +12,12 @@ use serde::Serialize;
 pub struct EpochMetrics {
     pub epoch: usize,
     pub steps: u32,
+    /// Accuracy on the training part with the label input at zero, after the epoch.
     pub train_accuracy: f64,
+    /// The paper's training accuracy: the output layer's read-out during the epoch's
+    /// training steps, with the label as context (NaN where the engine does not count
+    /// it: the GPU engine).
+    pub train_accuracy_label_context: f64,
     pub val_accuracy: f64,
     pub test_accuracy: f64,
     /// Mean goal terms over the hidden neurons and the epoch's steps (empty without a hidden layer).
