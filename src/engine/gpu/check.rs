@@ -1,9 +1,9 @@
 //! Runs one kernel at a time on given inputs and reads the result back (blocking,
 //! native only): the kernel-vs-CPU-twin tests in tests/gpu_engine.rs use this.
 
+use super::buffers::{group, read_staging, staging, storage, storage_init, uniform};
 use super::context::GpuContext;
 use super::kernels::{grid, Kernel, Kernels};
-use super::network::{group, read_staging, staging, storage, storage_init, uniform};
 use super::uniforms::{
     ActivationGradParams, ActivationSampleParams, AdamParams, AggregateParams, BinningParams,
     GatherParams, MetricsParams, StepUniform, WeightGradParams,

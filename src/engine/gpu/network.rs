@@ -1,34 +1,27 @@
-//! The GPU network: every buffer of a training step allocated once (weights, biases,
-//! masks, Adam moments, the dataset, per-batch scratch), one full step recorded as a
-//! fixed list of dispatches, and small asynchronous readbacks (metrics, accuracy
-//! counts) and a full snapshot back into a CPU [`Network`].
+//! The GPU network: every buffer of a training step allocated once (the layers in
+//! layer.rs, the dataset, per-batch scratch), one full step recorded as a fixed list of
+//! dispatches (plan.rs), and small asynchronous readbacks (metrics, accuracy counts,
+//! predictions) and a full snapshot back into a CPU [`Network`].
 //!
 //! A step mirrors `Network::train_batch` (src/network/model.rs) stage by stage: gather
 //! the batch through the epoch's permutation, aggregates, activation and sampling (two
 //! recurrent steps with lateral input), binning, PID, activation gradient, weight
 //! gradients, Adam, for the hidden and then the output layer.
 
+use super::buffers::{group, read_staging, staging, storage, storage_init, uniform};
 use super::context::{GpuContext, Need};
-use super::kernels::{grid, prefer_direct, Kernel, Kernels};
-use super::pid::{PidBindings, PidKernel, PidStages};
-use super::uniforms::{
-    ActivationGradParams, ActivationSampleParams, AdamParams, AggregateParams, BinningParams,
-    GatherParams, MetricsParams, StepUniform, WeightGradParams,
-};
+use super::kernels::{grid, prefer_direct, Kernels};
+use super::layer::GpuLayer;
+use super::pid::PidStages;
+use super::plan::{LayerId, Plan, PlanBuilder, K, STREAM_SLOT_FIRST, STREAM_SLOT_HIDDEN};
+use super::uniforms::{GatherParams, MetricsParams, StepUniform};
 use crate::network::adam::bias_corrections;
-use crate::network::layer::{Activation, Binning, Layer, Wiring};
 use crate::network::model::{
     ModelKind, Network, RunConfig, STREAM_EVAL, STREAM_EVAL_FIRST, STREAM_HIDDEN,
     STREAM_HIDDEN_FIRST,
 };
 use crate::rng::counter_key;
 use crate::tasks::TaskData;
-use ndarray::Array2;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
-use wgpu::util::DeviceExt;
 
 /// The models the GPU engine runs; the others stay on the CPU engine.
 pub fn supports(model: ModelKind) -> bool {
@@ -74,82 +67,6 @@ impl GpuMetrics {
     }
 }
 
-struct GpuSource {
-    dim: usize,
-    wiring: Wiring,
-    /// Weights (neurons × dim, row-major) then the bias.
-    params: wgpu::Buffer,
-    grad: wgpu::Buffer,
-    /// First moments then second moments, in the parameter layout.
-    moments: wgpu::Buffer,
-    mask: Option<wgpu::Buffer>,
-}
-
-struct GpuLayer {
-    neurons: usize,
-    sources: Vec<GpuSource>,
-    activation: Activation,
-    binning: Binning,
-    bins: usize,
-    lr: f64,
-    weight_decay: f64,
-    terms: usize,
-    /// Adam steps taken so far (the same for every source of the layer).
-    adam_steps: i32,
-    agg: wgpu::Buffer,
-    dagg: wgpu::Buffer,
-    theta: wgpu::Buffer,
-    theta_nm: wgpu::Buffer,
-    /// Sampled outputs (of the second recurrent step) of the hidden layer; the output
-    /// layer's samples are never read, so it has none.
-    y: Option<wgpu::Buffer>,
-    bin_buf: wgpu::Buffer,
-    dtheta: wgpu::Buffer,
-    term_buf: wgpu::Buffer,
-    term_sum: wgpu::Buffer,
-    /// One PID kernel per training batch size (full batches and the epoch's remainder).
-    pids: Vec<(usize, PidKernel, PidBindings)>,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum K {
-    Gather,
-    Aggregate,
-    ActivationSample,
-    ActivationTheta,
-    Binning,
-    ActivationGrad,
-    WeightGrad,
-    BiasGrad,
-    Adam,
-    Accumulate,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum LayerId {
-    Hidden,
-    Output,
-}
-
-enum Op {
-    Dispatch {
-        k: K,
-        group: wgpu::BindGroup,
-        size: [u32; 3],
-    },
-    Pid {
-        layer: LayerId,
-        batch: usize,
-    },
-}
-
-/// A recorded sequence of dispatches for one batch size; static uniforms and bind
-/// groups are built once.
-struct Plan {
-    batch: usize,
-    ops: Vec<Op>,
-}
-
 pub struct GpuNetwork {
     ctx: GpuContext,
     kernels: Kernels,
@@ -181,212 +98,6 @@ pub struct GpuNetwork {
     accumulated: u32,
     batch: usize,
     steps_per_epoch: usize,
-}
-
-pub(crate) fn storage(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: (bytes.max(16) as u64).next_multiple_of(4),
-        usage: wgpu::BufferUsages::STORAGE
-            | wgpu::BufferUsages::COPY_SRC
-            | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
-}
-
-pub(crate) fn storage_init(device: &wgpu::Device, label: &str, data: &[u8]) -> wgpu::Buffer {
-    if data.len() < 16 {
-        let mut padded = data.to_vec();
-        padded.resize(16, 0);
-        return storage_init(device, label, &padded);
-    }
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some(label),
-        contents: data,
-        usage: wgpu::BufferUsages::STORAGE
-            | wgpu::BufferUsages::COPY_SRC
-            | wgpu::BufferUsages::COPY_DST,
-    })
-}
-
-pub(crate) fn staging(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: (bytes.max(16) as u64).next_multiple_of(4),
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
-}
-
-/// A uniform buffer holding one parameter struct (see [`super::uniforms`]).
-pub(crate) fn uniform<T: bytemuck::Pod>(device: &wgpu::Device, value: &T) -> wgpu::Buffer {
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("params"),
-        contents: bytemuck::bytes_of(value),
-        usage: wgpu::BufferUsages::UNIFORM,
-    })
-}
-
-pub(crate) fn group(
-    device: &wgpu::Device,
-    k: &Kernel,
-    buffers: &[&wgpu::Buffer],
-) -> wgpu::BindGroup {
-    assert_eq!(k.bindings.len(), buffers.len(), "bindings of a kernel");
-    let entries: Vec<wgpu::BindGroupEntry> = k
-        .bindings
-        .iter()
-        .zip(buffers)
-        .map(|(&binding, b)| wgpu::BindGroupEntry {
-            binding,
-            resource: b.as_entire_binding(),
-        })
-        .collect();
-    device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &k.layout,
-        entries: &entries,
-    })
-}
-
-/// A one-shot future for `map_async`: ready when wgpu calls back (after `device.poll`
-/// natively, when the browser resolves the mapping on the web).
-struct MapFuture {
-    state: Arc<Mutex<MapState>>,
-}
-
-/// The mapping's outcome once known, and who to wake.
-type MapState = (Option<Result<(), String>>, Option<Waker>);
-
-impl Future for MapFuture {
-    type Output = Result<(), String>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut s = self.state.lock().expect("map state");
-        match s.0.take() {
-            Some(r) => Poll::Ready(r),
-            None => {
-                s.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-/// Maps a staging buffer and copies its bytes out, without blocking a browser thread.
-pub(crate) async fn read_staging(
-    ctx: &GpuContext,
-    buffer: &wgpu::Buffer,
-    bytes: usize,
-) -> Result<Vec<u8>, String> {
-    let state: Arc<Mutex<MapState>> = Arc::new(Mutex::new((None, None)));
-    let s2 = state.clone();
-    let slice = buffer.slice(..(bytes as u64).next_multiple_of(4).max(4));
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let mut s = s2.lock().expect("map state");
-        s.0 = Some(r.map_err(|e| format!("GPU readback failed: {e}")));
-        if let Some(w) = s.1.take() {
-            w.wake();
-        }
-    });
-    #[cfg(not(target_arch = "wasm32"))]
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| format!("GPU readback failed: {e}"))?;
-    #[cfg(target_arch = "wasm32")]
-    let _ = ctx;
-    MapFuture { state }.await?;
-    let out = {
-        let view = slice
-            .get_mapped_range()
-            .map_err(|e| format!("GPU readback failed: {e:?}"))?;
-        view[..bytes].to_vec()
-    };
-    buffer.unmap();
-    Ok(out)
-}
-
-impl GpuLayer {
-    fn new(
-        ctx: &GpuContext,
-        layer: &Layer,
-        max_batch: usize,
-        batches: &[usize],
-        pid_stages: &PidStages,
-        samples: bool,
-    ) -> Result<Self, String> {
-        let device = &ctx.device;
-        let n = layer.neurons();
-        let n_src = layer.sources.len();
-        let mut sources = Vec::new();
-        for s in &layer.sources {
-            let dim = s.config.dim;
-            let mut params: Vec<f32> = s.weights.iter().copied().collect();
-            params.extend(s.bias.iter());
-            let (aw, ab) = s.adam();
-            let (_, mw, vw) = aw.state();
-            let (_, mb, vb) = ab.state();
-            let len = n * dim + n;
-            let mut moments = vec![0.0f32; 2 * len];
-            if !mw.is_empty() {
-                moments[..n * dim].copy_from_slice(mw);
-                moments[len..len + n * dim].copy_from_slice(vw);
-            }
-            moments[n * dim..len].copy_from_slice(mb);
-            moments[len + n * dim..].copy_from_slice(vb);
-            sources.push(GpuSource {
-                dim,
-                wiring: s.config.wiring,
-                params: storage_init(device, "params", bytemuck::cast_slice(&params)),
-                grad: storage(device, "grad", len * 4),
-                moments: storage_init(device, "moments", bytemuck::cast_slice(&moments)),
-                mask: s.mask().map(|m| {
-                    let v: Vec<f32> = m.iter().copied().collect();
-                    storage_init(device, "mask", bytemuck::cast_slice(&v))
-                }),
-            });
-        }
-        let terms = layer.term_count();
-        let bn = max_batch * n;
-        let mut pids = Vec::new();
-        let (bin_buf, theta_nm, dtheta, term_buf) = (
-            storage(device, "bins", bn * 4),
-            storage(device, "theta_nm", bn * 4),
-            storage(device, "dtheta", bn * 4),
-            storage(device, "terms", n * terms * 4),
-        );
-        for &b in batches {
-            let (bins, goal) = (layer.config.bins, &layer.config.goal);
-            let pid = PidKernel::with_stages(device, pid_stages, n_src, n, b, bins, goal)?;
-            let bindings = pid.bind(device, &bin_buf, &theta_nm, &dtheta, &term_buf);
-            pids.push((b, pid, bindings));
-        }
-        let steps = layer.sources[0].adam().1.state().0;
-        Ok(GpuLayer {
-            neurons: n,
-            sources,
-            activation: layer.config.activation,
-            binning: layer.config.binning,
-            bins: layer.config.bins,
-            lr: layer.config.lr,
-            weight_decay: layer.config.weight_decay,
-            terms,
-            adam_steps: steps,
-            agg: storage(device, "agg", n_src * bn * 4),
-            dagg: storage(device, "dagg", n_src * bn * 4),
-            theta: storage(device, "theta", bn * 4),
-            theta_nm,
-            y: samples.then(|| storage(device, "y", bn * 4)),
-            bin_buf,
-            dtheta,
-            term_buf,
-            term_sum: storage(device, "term_sum", n * terms * 4),
-            pids,
-        })
-    }
-
-    fn stride(&self, max_batch: usize) -> usize {
-        max_batch * self.neurons
-    }
 }
 
 /// Buffer sizes of a network, for the limit check before any allocation.
@@ -673,245 +384,12 @@ impl GpuNetwork {
     }
 }
 
-/// Counter streams of the activation kernel (`key_slot` in
-/// shaders/activation_sample.wgsl): the hidden layer's first recurrent step, its main step.
-const STREAM_SLOT_FIRST: u32 = 0;
-const STREAM_SLOT_HIDDEN: u32 = 1;
-
-/// Appends the dispatches of one plan: what every dispatch of it shares (device,
-/// kernels, the per-step uniform, batch sizes) and the list itself.
-struct PlanBuilder<'a> {
-    device: &'a wgpu::Device,
-    kernels: &'a Kernels,
-    step: &'a wgpu::Buffer,
-    max_groups: u32,
-    /// This plan's batch size.
-    b: usize,
-    /// The largest batch: layer buffers are laid out for it.
-    max_batch: usize,
-    ops: Vec<Op>,
-}
-
-impl PlanBuilder<'_> {
-    fn uniform<T: bytemuck::Pod>(&self, value: &T) -> wgpu::Buffer {
-        uniform(self.device, value)
-    }
-
-    fn dispatch(&mut self, k: K, buffers: &[&wgpu::Buffer], size: [u32; 3]) {
-        let group = group(self.device, kernel_of(self.kernels, k), buffers);
-        self.ops.push(Op::Dispatch { k, group, size });
-    }
-
-    /// x·Wᵀ + b of source `s` into the layer's aggregate buffer (only the bias when
-    /// `bias_only`: the first recurrent step's lateral input is 0).
-    fn aggregate(&mut self, l: &GpuLayer, s: usize, x: &wgpu::Buffer, bias_only: bool) {
-        let (b, n) = (self.b, l.neurons);
-        let src = &l.sources[s];
-        let offset = s * l.stride(self.max_batch);
-        let u = self.uniform(&AggregateParams {
-            m: b as u32,
-            n: n as u32,
-            k: src.dim as u32,
-            out_offset: offset as u32,
-            bias_only: bias_only as u32,
-            ..Default::default()
-        });
-        let size = self.kernels.aggregate_size(b, n, self.max_groups);
-        self.dispatch(K::Aggregate, &[&u, x, &src.params, &l.agg], size);
-    }
-
-    /// θ and the sampled ±1 outputs `y` of a layer from its aggregates, drawn from the
-    /// counter stream `slot`.
-    fn activation_sample(&mut self, l: &GpuLayer, slot: u32, y: &wgpu::Buffer) {
-        let (b, n) = (self.b, l.neurons);
-        let stride = l.stride(self.max_batch);
-        let u = self.uniform(&ActivationSampleParams::new(
-            b,
-            n,
-            stride,
-            l.activation,
-            -1.0,
-            slot,
-        ));
-        let size = grid(b * n, self.max_groups);
-        self.dispatch(
-            K::ActivationSample,
-            &[&u, self.step, &l.agg, &l.theta, y, &l.theta_nm],
-            size,
-        );
-    }
-
-    /// θ of a layer from its aggregates, without samples (the output layer).
-    fn activation_theta(&mut self, l: &GpuLayer) {
-        let (b, n) = (self.b, l.neurons);
-        let stride = l.stride(self.max_batch);
-        // `low` and `key_slot` are not read without samples.
-        let u = self.uniform(&ActivationSampleParams::new(
-            b,
-            n,
-            stride,
-            l.activation,
-            -1.0,
-            0,
-        ));
-        self.dispatch(
-            K::ActivationTheta,
-            &[&u, &l.agg, &l.theta, &l.theta_nm],
-            grid(b * n, self.max_groups),
-        );
-    }
-
-    /// Binning, PID, activation gradient, weight gradients, Adam and the term sums of
-    /// one layer.
-    fn learn(&mut self, l: &GpuLayer, id: LayerId, inputs: &[&wgpu::Buffer]) {
-        let (b, n, max_groups) = (self.b, l.neurons, self.max_groups);
-        let stride = l.stride(self.max_batch);
-        let u = self.uniform(&BinningParams::new(
-            b,
-            n,
-            stride,
-            l.sources.len(),
-            l.binning,
-            l.bins,
-        ));
-        self.dispatch(
-            K::Binning,
-            &[&u, &l.agg, &l.bin_buf],
-            grid(n * 64, max_groups),
-        );
-        self.ops.push(Op::Pid {
-            layer: id,
-            batch: b,
-        });
-        let u = self.uniform(&ActivationGradParams::new(b, n, stride, l.activation));
-        self.dispatch(
-            K::ActivationGrad,
-            &[&u, &l.dtheta, &l.theta, &l.agg, &l.dagg],
-            grid(b * n, max_groups),
-        );
-        for (s, (src, x)) in l.sources.iter().zip(inputs).enumerate() {
-            let u = self.uniform(&WeightGradParams {
-                batch: b as u32,
-                neurons: n as u32,
-                dim: src.dim as u32,
-                g_offset: (s * stride) as u32,
-            });
-            let learn_w = src.wiring != Wiring::Identity;
-            if learn_w {
-                let size = self.kernels.weight_grad_size(n, src.dim, max_groups);
-                self.dispatch(K::WeightGrad, &[&u, &l.dagg, x, &src.grad], size);
-            }
-            self.dispatch(K::BiasGrad, &[&u, &l.dagg, &src.grad], grid(n, max_groups));
-            if l.lr == 0.0 {
-                continue;
-            }
-            let w_len = n * src.dim;
-            let len = w_len + n;
-            let mask_kind = match (&src.mask, src.wiring) {
-                (Some(_), _) => 2,
-                (None, Wiring::Lateral(_)) => 1,
-                _ => 0,
-            };
-            let skip = if learn_w { 0 } else { w_len };
-            let u = self.uniform(&AdamParams {
-                len: len as u32,
-                w_len: w_len as u32,
-                dim: src.dim as u32,
-                mask_kind,
-                skip: skip as u32,
-                output_layer: matches!(id, LayerId::Output) as u32,
-                ..AdamParams::new(l.weight_decay)
-            });
-            let mask = src.mask.as_ref().unwrap_or(&src.grad);
-            // `mask` is read only when mask_kind is 2; the gradient stands in otherwise
-            // (a read-only binding of it, which the same dispatch also reads).
-            self.dispatch(
-                K::Adam,
-                &[&u, self.step, &src.params, &src.grad, &src.moments, mask],
-                grid(len - skip, max_groups),
-            );
-        }
-        let len = n * l.terms;
-        let u = self.uniform(&MetricsParams {
-            len: len as u32,
-            ..Default::default()
-        });
-        self.dispatch(
-            K::Accumulate,
-            &[&u, &l.term_buf, &l.term_sum],
-            grid(len, max_groups),
-        );
-    }
-}
-
-/// The kernel that runs an op of kind `k`.
-fn kernel_of(ks: &Kernels, k: K) -> &Kernel {
-    match k {
-        K::Gather => &ks.gather,
-        K::Aggregate => &ks.aggregate,
-        K::ActivationSample => &ks.activation_sample,
-        K::ActivationTheta => &ks.activation_theta,
-        K::Binning => &ks.binning,
-        K::ActivationGrad => &ks.activation_grad,
-        K::WeightGrad => &ks.weight_grad,
-        K::BiasGrad => &ks.bias_grad,
-        K::Adam => &ks.adam,
-        K::Accumulate => &ks.accumulate,
-    }
-}
-
 impl GpuNetwork {
-    fn kernel(&self, k: K) -> &Kernel {
-        kernel_of(&self.kernels, k)
-    }
-
-    /// Records a plan into a command encoder (compute passes around the PID kernel's
-    /// own pass) and returns it to append to and submit.
+    /// Records a plan into a command encoder, to append to and submit.
     fn record(&self, plan: &Plan) -> wgpu::CommandEncoder {
-        let device = &self.ctx.device;
-        let mut enc = device.create_command_encoder(&Default::default());
-        let mut i = 0;
-        while i < plan.ops.len() {
-            {
-                let mut pass = enc.begin_compute_pass(&Default::default());
-                while let Some(Op::Dispatch { k, group, size }) = plan.ops.get(i) {
-                    self.dispatch(&mut pass, *k, group, *size);
-                    i += 1;
-                }
-            }
-            if let Some(Op::Pid { layer, batch }) = plan.ops.get(i) {
-                let (pid, bindings) = self.pid_of(*layer, *batch);
-                pid.record(&mut enc, bindings);
-                i += 1;
-            }
-        }
+        let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+        plan.record(&mut enc, &self.kernels, [&self.hidden, &self.output]);
         enc
-    }
-
-    fn dispatch(
-        &self,
-        pass: &mut wgpu::ComputePass,
-        k: K,
-        group: &wgpu::BindGroup,
-        size: [u32; 3],
-    ) {
-        pass.set_pipeline(&self.kernel(k).pipeline);
-        pass.set_bind_group(0, group, &[]);
-        pass.dispatch_workgroups(size[0], size[1], size[2]);
-    }
-
-    /// A layer's PID kernel for a training batch size.
-    fn pid_of(&self, layer: LayerId, batch: usize) -> (&PidKernel, &PidBindings) {
-        let l = match layer {
-            LayerId::Hidden => &self.hidden,
-            LayerId::Output => &self.output,
-        };
-        let (_, pid, bindings) = l
-            .pids
-            .iter()
-            .find(|p| p.0 == batch)
-            .expect("a PID kernel per training batch size");
-        (pid, bindings)
     }
 
     fn lost_error(&self) -> String {
@@ -1000,22 +478,7 @@ impl GpuNetwork {
         for op in &self.train_plan(b).ops {
             let start = std::time::Instant::now();
             let mut enc = device.create_command_encoder(&Default::default());
-            let name = match op {
-                Op::Dispatch { k, group, size } => {
-                    self.dispatch(
-                        &mut enc.begin_compute_pass(&Default::default()),
-                        *k,
-                        group,
-                        *size,
-                    );
-                    format!("{k:?}")
-                }
-                Op::Pid { layer, batch } => {
-                    let (pid, bindings) = self.pid_of(*layer, *batch);
-                    pid.record(&mut enc, bindings);
-                    format!("Pid({layer:?})")
-                }
-            };
+            let name = op.record_alone(&mut enc, &self.kernels, [&self.hidden, &self.output]);
             self.ctx.queue.submit([enc.finish()]);
             self.wait()?;
             out.push((name, start.elapsed().as_secs_f64() * 1e3));
@@ -1223,60 +686,26 @@ impl GpuNetwork {
         let mut net = Network::new(&self.config, self.dim, self.classes)?;
         let device = &self.ctx.device;
         // One staging buffer for everything (a snapshot, not a step: allocating is fine).
-        let mut regions = Vec::new();
-        let mut total = 0usize;
-        for l in [&self.hidden, &self.output] {
-            for s in &l.sources {
-                let len = (l.neurons * s.dim + l.neurons) * 4;
-                regions.push((s.params.clone(), total, len));
-                total += len;
-                regions.push((s.moments.clone(), total, 2 * len));
-                total += 2 * len;
-            }
-            let tl = l.neurons * l.terms * 4;
-            regions.push((l.term_buf.clone(), total, tl));
-            total += tl;
-        }
+        let layers = [&self.hidden, &self.output];
+        let buffers: Vec<Vec<(&wgpu::Buffer, usize)>> =
+            layers.iter().map(|l| l.snapshot_buffers()).collect();
+        let total: usize = buffers.iter().flatten().map(|b| b.1).sum();
         let st = staging(device, "snapshot", total);
         let mut enc = device.create_command_encoder(&Default::default());
-        for (buf, off, len) in &regions {
-            enc.copy_buffer_to_buffer(buf, 0, &st, *off as u64, *len as u64);
+        let mut off = 0u64;
+        for &(buf, len) in buffers.iter().flatten() {
+            enc.copy_buffer_to_buffer(buf, 0, &st, off, len as u64);
+            off += len as u64;
         }
         self.ctx.queue.submit([enc.finish()]);
         let bytes = read_staging(&self.ctx, &st, total).await?;
         let v: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
-        let mut r = regions.iter();
         let cpu_layers = [net.hidden.as_mut().expect("hidden layer"), &mut net.output];
-        for (gl, cl) in [&self.hidden, &self.output].into_iter().zip(cpu_layers) {
-            let n = gl.neurons;
-            for (gs, cs) in gl.sources.iter().zip(cl.sources.iter_mut()) {
-                let (_, off, len) = r.next().expect("params region");
-                let p = &v[off / 4..(off + len) / 4];
-                let w_len = n * gs.dim;
-                cs.weights
-                    .as_slice_mut()
-                    .expect("standard layout")
-                    .copy_from_slice(&p[..w_len]);
-                cs.bias
-                    .as_slice_mut()
-                    .expect("standard layout")
-                    .copy_from_slice(&p[w_len..]);
-                let (_, off, _) = r.next().expect("moments region");
-                let plen = w_len + n;
-                let m = &v[off / 4..off / 4 + plen];
-                let vv = &v[off / 4 + plen..off / 4 + 2 * plen];
-                let learn_w = gs.wiring != Wiring::Identity;
-                let steps = gl.adam_steps;
-                let (aw, ab) = cs.adam_mut();
-                if learn_w {
-                    aw.set_state(steps, &m[..w_len], &vv[..w_len]);
-                }
-                ab.set_state(steps, &m[w_len..], &vv[w_len..]);
-            }
-            let (_, off, len) = r.next().expect("terms region");
-            let t = &v[off / 4..(off + len) / 4];
-            cl.last_terms =
-                Array2::from_shape_fn((n, gl.terms), |(i, j)| t[i * gl.terms + j] as f64);
+        let mut at = 0usize;
+        for ((gl, bufs), cl) in layers.into_iter().zip(&buffers).zip(cpu_layers) {
+            let len: usize = bufs.iter().map(|b| b.1 / 4).sum();
+            gl.download(&v[at..at + len], cl);
+            at += len;
         }
         net.step = self.step;
         Ok(net)
