@@ -503,6 +503,18 @@ fn wrong_types_name_the_key_and_what_it_takes() {
         "model: expected one of \"context\", \"lateral\", \"trivariate\", \"trivariate-sparse\", \
          \"random-projection\", \"feedback\", \"readout\", \"backprop\", got unknown model `mlp`"
     );
+    let models = err("{\"model\": 3}");
+    assert!(models.starts_with("model: expected one of "), "{models}");
+    assert!(models.ends_with(", got integer `3`"), "{models}");
+    for m in ModelKind::ALL {
+        assert!(models.contains(&format!("\"{}\"", m.name())), "{models}");
+    }
+    assert!(err("{\n\"task\": \"é\", \"model\": [1]}").ends_with(", got sequence"));
+    assert!(err("{\"model\": {\"context\": null}}").ends_with(", got map"));
+    assert_eq!(
+        err("{\"model\": }"),
+        "config line 1, column 11: expected value (in model)"
+    );
     assert_eq!(
         err("{\"model\": \"context\", \"gamma\": [1, 0, 0, 0, \"x\"]}"),
         "gamma[4]: expected a number, got string \"x\""

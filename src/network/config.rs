@@ -91,12 +91,30 @@ impl ModelKind {
     }
 }
 
+/// A model from its name only (serde's enum form `{"context": null}` is not a config),
+/// so that any other value is reported as the wrong type.
+fn model_by_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<ModelKind, D::Error> {
+    const NAMES: [&str; 8] = [
+        "context",
+        "lateral",
+        "trivariate",
+        "trivariate-sparse",
+        "random-projection",
+        "feedback",
+        "readout",
+        "backprop",
+    ];
+    let name = String::deserialize(de)?;
+    ModelKind::from_name(&name).map_err(|_| serde::de::Error::unknown_variant(&name, &NAMES))
+}
+
 /// Everything that defines a run. The same JSON schema is used by `infomorph train
 /// --config`, run files and the page's URLs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunConfig {
     pub task: String,
+    #[serde(deserialize_with = "model_by_name")]
     pub model: ModelKind,
     /// A preset name (`heuristic`, `optimized`, …) for the hidden goal.
     pub goal: String,
