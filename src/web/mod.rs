@@ -8,3 +8,56 @@ pub mod session;
 mod bindings;
 #[cfg(target_arch = "wasm32")]
 pub use bindings::*;
+
+/// What the engine offers the page (models, goal presets, tasks, terms, limits):
+/// `catalog()` for `www/js/config.js`.
+pub mod catalog;
+
+/// Rust panics for the page: the message of the last one, kept by a hook that also
+/// writes it to the console (`console_error_panic_hook`). A panic aborts the module
+/// instance (its next call traps with "unreachable"); the worker reads `lastPanic()` to
+/// name it, posts it to the page, and the page starts a fresh worker.
+#[cfg(target_arch = "wasm32")]
+pub mod panic {
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+
+    thread_local! {
+        static LAST: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// Installs the hook (once; later calls do nothing). The page's worker calls it
+    /// right after instantiating the module (`www/js/worker.js`), as does `boot.js`.
+    #[wasm_bindgen(js_name = installPanicHook)]
+    pub fn install() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            std::panic::set_hook(Box::new(|info| {
+                let message = info.to_string();
+                // try_with/try_borrow_mut: a panic while the cell is borrowed keeps the
+                // previous message rather than panicking inside the hook.
+                let _ = LAST.try_with(|last| {
+                    if let Ok(mut last) = last.try_borrow_mut() {
+                        *last = Some(message);
+                    }
+                });
+                console_error_panic_hook::hook(info);
+            }));
+        });
+    }
+
+    /// The message of the last Rust panic in this module instance (`panicked at
+    /// src/…: …`), or `undefined` if there was none.
+    #[wasm_bindgen(js_name = lastPanic)]
+    pub fn last_panic() -> Option<String> {
+        LAST.with(|last| last.borrow().clone())
+    }
+
+    /// Test hook: panics on purpose (the e2e test of the page's panic alert and worker
+    /// restart, `tests/e2e/worker.mjs`). Only the module instance that calls it is lost.
+    #[wasm_bindgen(js_name = debugPanic)]
+    pub fn debug_panic() {
+        install();
+        panic!("debugPanic: a panic on purpose (test hook)");
+    }
+}
