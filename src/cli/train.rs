@@ -90,7 +90,7 @@ fn resolve(args: &RunArgs) -> Result<RunConfig, String> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            serde_json::from_str(&text)
+            RunConfig::from_json(&text)
                 .map_err(|e| format!("invalid config {}: {e}", path.display()))?
         }
         None => RunConfig::default(),

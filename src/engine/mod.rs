@@ -11,7 +11,10 @@
 //! the page (await the `async fn`s; training steps on the GPU are only recorded and
 //! submitted).
 
+pub mod choice;
 pub mod gpu;
+
+pub use choice::Rates;
 
 use crate::network::model::{Network, RunConfig};
 use crate::network::run::{
@@ -170,7 +173,14 @@ impl Engine {
         } else {
             None
         };
-        Self::choose(net, task, preference, ctx)
+        let task = task.into();
+        let hardware = matches!(&ctx, Some(Ok(c)) if !c.is_software());
+        let measured = if preference == EnginePreference::Auto && hardware {
+            choice::rates(&net, &task).await.ok()
+        } else {
+            None
+        };
+        Self::choose_measured(net, task, preference, ctx, measured)
     }
 
     /// The engine choice given the outcome of the adapter request (`None`: not asked
@@ -181,7 +191,25 @@ impl Engine {
         preference: EnginePreference,
         ctx: Option<Result<GpuContext, String>>,
     ) -> Result<Engine, String> {
-        let task = task.into();
+        Self::choose_measured(net, task.into(), preference, ctx, None)
+    }
+
+    /// [`Engine::choose`] given, for `auto` on a hardware adapter, both engines'
+    /// measured rates on this configuration: the faster runs, and the notice says so.
+    pub fn choose_measured(
+        net: Network,
+        task: Arc<TaskData>,
+        preference: EnginePreference,
+        ctx: Option<Result<GpuContext, String>>,
+        measured: Option<Rates>,
+    ) -> Result<Engine, String> {
+        let rates = |r: Rates| {
+            format!(
+                "{:.1} steps/s on the GPU engine, {:.1} on the CPU engine (measured on this \
+                 configuration)",
+                r.gpu, r.cpu
+            )
+        };
         let attempt = match ctx {
             _ if preference == EnginePreference::Cpu => Err("requested".to_string()),
             _ if !gpu::network::supports(net.config.model) => Err(format!(
@@ -190,11 +218,23 @@ impl Engine {
             )),
             None => Err("no GPU adapter was requested".to_string()),
             Some(Err(e)) => Err(e),
-            Some(Ok(ctx)) if preference == EnginePreference::Auto && is_software(&ctx) => {
+            Some(Ok(ctx))
+                if preference == EnginePreference::Auto
+                    && measured.is_none()
+                    && ctx.is_software() =>
+            {
                 Err(format!(
                     "{} is a software adapter, slower than the CPU engine \
                      (--engine gpu / engine=gpu forces it)",
                     ctx.adapter_description()
+                ))
+            }
+            Some(Ok(ctx)) if measured.is_some_and(|r| r.faster() == EngineKind::Cpu) => {
+                let r = measured.expect("checked");
+                Err(format!(
+                    "faster than the GPU engine on {}: {}",
+                    ctx.adapter_description(),
+                    rates(r)
                 ))
             }
             Some(Ok(ctx)) => {
@@ -206,8 +246,11 @@ impl Engine {
         };
         let (inner, checkpoint, adapter, notice) = match attempt {
             Ok((g, adapter)) => {
-                let notice =
-                    Notice::new(NoticeKind::EngineChoice, format!("GPU engine on {adapter}"));
+                let text = match measured {
+                    Some(r) => format!("GPU engine on {adapter}: {}", rates(r)),
+                    None => format!("GPU engine on {adapter}"),
+                };
+                let notice = Notice::new(NoticeKind::EngineChoice, text);
                 (Inner::Gpu(Box::new(g)), Some(net), Some(adapter), notice)
             }
             Err(e) if preference == EnginePreference::Gpu => return Err(e),
@@ -566,21 +609,7 @@ impl StepBackend for Engine {
         eval_step: u32,
     ) -> Result<Array2<f32>, RunError> {
         if let Inner::Gpu(g) = &mut self.inner {
-            // TEMPORARY until GpuNetwork::predict lands: the host copy predicts.
-            let predicted = match g.to_network().await {
-                Ok(mut net) => {
-                    let (x, _) = task.part(split);
-                    let rows = &x[start * task.dim..(start + len) * task.dim];
-                    let view = crate::network::train::view(rows, task.dim);
-                    Ok(net
-                        .predict_theta_at(view, start, eval_step)
-                        .iter()
-                        .copied()
-                        .collect::<Vec<f32>>())
-                }
-                Err(e) => Err(e),
-            };
-            match predicted {
+            match g.predict(split, start, eval_step).await {
                 Ok(theta) => {
                     let classes = task.classes;
                     let rows = theta.len() / classes.max(1);
@@ -624,9 +653,4 @@ impl StepBackend for Engine {
             }
         }
     }
-}
-
-/// TEMPORARY until GpuContext::is_software lands.
-fn is_software(ctx: &GpuContext) -> bool {
-    ctx.adapter_description().contains(", Cpu)")
 }

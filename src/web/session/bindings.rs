@@ -28,7 +28,7 @@ impl Session {
         task: impl FnOnce(&RunConfig) -> Result<TaskData, String>,
     ) -> Result<Session, JsError> {
         let config: RunConfig =
-            serde_json::from_str(config_json).map_err(|e| err(format!("invalid config: {e}")))?;
+            RunConfig::from_json(config_json).map_err(|e| err(format!("invalid config: {e}")))?;
         let task = task(&config).map_err(err)?;
         let state = State::build(config, task).map_err(err)?;
         Ok(Session {
