@@ -1,0 +1,75 @@
+//! The training driver over the GPU engine (forced onto the test machines' software
+//! adapter): a device lost mid-epoch is a back-end swap inside the driver — the run goes
+//! on on the CPU engine from the last checkpoint (the end of the previous epoch) and
+//! measures exactly what a CPU run from that checkpoint measures.
+
+use infomorph::engine::{Engine, EngineKind, EnginePreference, NoticeKind};
+use infomorph::network::model::{ModelKind, RunConfig};
+use infomorph::network::run::{CpuBackend, Trainer};
+use infomorph::tasks::mnist::mnist10k;
+use std::sync::Arc;
+
+fn gpu_engine(config: &RunConfig, task: Arc<infomorph::tasks::TaskData>) -> Option<Engine> {
+    infomorph::engine::gpu::context::quiet_mesa_runtime_dir();
+    match pollster::block_on(Engine::new(config, task, EnginePreference::Gpu)) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            if std::env::var("INFOMORPH_REQUIRE_GPU").as_deref() == Ok("1") {
+                panic!("INFOMORPH_REQUIRE_GPU=1 but the GPU engine is unavailable: {e}");
+            }
+            eprintln!("SKIPPED: no GPU engine ({e})");
+            None
+        }
+    }
+}
+
+#[test]
+fn device_loss_mid_epoch_continues_from_the_checkpoint() {
+    let config = RunConfig {
+        model: ModelKind::Trivariate,
+        goal: "heuristic".into(),
+        hidden: 8,
+        batch: 512,
+        epochs: 3,
+        ..RunConfig::default()
+    };
+    let task = Arc::new(mnist10k(0));
+    let Some(engine) = gpu_engine(&config, task.clone()) else {
+        return;
+    };
+    let mut trainer = Trainer::new(engine, task.clone());
+    let spe = trainer.schedule().steps_per_epoch as u32;
+    let first = pollster::block_on(trainer.run_epoch()).unwrap().clone();
+    assert_eq!(first.steps, spe);
+    assert!(first.val_accuracy > 0.1, "{first:?}");
+    // The epoch's end checked the weights with a full readback: the checkpoint.
+    let checkpoint = pollster::block_on(trainer.backend_mut().network()).unwrap();
+    pollster::block_on(trainer.work(5));
+    assert_eq!(trainer.steps(), spe + 5);
+    trainer.backend_mut().simulate_device_loss();
+    let second = pollster::block_on(trainer.run_epoch()).unwrap().clone();
+    let engine = trainer.backend();
+    assert_eq!(engine.kind(), EngineKind::Cpu);
+    let lost = engine.notices().last().unwrap();
+    assert_eq!(lost.kind, NoticeKind::DeviceLost);
+    assert!(
+        lost.text.contains(&format!("checkpoint at step {spe}")),
+        "{lost}"
+    );
+    assert_eq!((second.epoch, second.steps), (2, 2 * spe));
+    assert_eq!(trainer.metrics().len(), 2);
+    // A CPU run from the checkpoint measures the same second epoch (a driver given a
+    // network at an epoch's end evaluates that epoch first).
+    let mut replay = Trainer::new(CpuBackend::new(checkpoint), task);
+    let ended = pollster::block_on(replay.run_epoch()).unwrap().clone();
+    assert_eq!((ended.epoch, ended.steps), (1, spe));
+    let again = pollster::block_on(replay.run_epoch()).unwrap();
+    assert_eq!(again.epoch, 2);
+    assert_eq!(again.val_accuracy, second.val_accuracy);
+    assert_eq!(again.test_accuracy, second.test_accuracy);
+    assert_eq!(again.hidden_atoms, second.hidden_atoms);
+    // The run goes on to its end.
+    let third = pollster::block_on(trainer.run_epoch()).unwrap();
+    assert_eq!(third.epoch, 3);
+    assert!(trainer.finished());
+}
