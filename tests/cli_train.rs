@@ -327,3 +327,56 @@ fn bench_and_train_on_the_gpu_engine() {
     assert!(err.contains("engine: GPU engine on"), "{err}");
     assert!(err.contains("epoch 2: train"), "{err}");
 }
+
+/// The numbers the browser test holds the page to (tests/fixtures, read by
+/// tests/e2e/page.mjs) are what `infomorph train` prints today for the shared
+/// URL `#v=1&task=mnist10k&model=context&goal=heuristic&hidden=20&batch=256&epochs=3&seed=1&engine=cpu`.
+#[test]
+fn the_page_fixture_is_what_the_command_line_prints() {
+    let out = infomorph(&[
+        "train",
+        "--engine",
+        "cpu",
+        "--task",
+        "mnist10k",
+        "--model",
+        "context",
+        "--goal",
+        "heuristic",
+        "--hidden",
+        "20",
+        "--batch",
+        "256",
+        "--epochs",
+        "3",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixture = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cli-mnist10k-context-h20-b256-e3-s1.jsonl"),
+    )
+    .unwrap();
+    let printed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let m = v.as_object_mut().unwrap();
+            m.remove("seconds");
+            m.remove("steps_per_second");
+            v
+        })
+        .collect();
+    let expected: Vec<serde_json::Value> = fixture
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(printed, expected);
+}

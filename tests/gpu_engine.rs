@@ -7,7 +7,7 @@
 
 use infomorph::engine::gpu::check::KernelCheck;
 use infomorph::engine::gpu::{GpuContext, Split};
-use infomorph::engine::{Engine, EnginePreference};
+use infomorph::engine::{Engine, EngineError, EnginePreference};
 use infomorph::network::adam::Adam;
 use infomorph::network::layer::{
     self, Activation, Binning, Layer, LayerConfig, SourceConfig, SourceKind, Wiring,
@@ -824,7 +824,8 @@ fn forced_cpu_fallback() {
     let err = Engine::choose(net(), task.clone(), EnginePreference::Gpu, none())
         .err()
         .unwrap();
-    assert!(err.contains("no wgpu adapter"), "{err}");
+    assert!(matches!(err, EngineError::Unavailable(_)), "{err:?}");
+    assert!(err.to_string().contains("no wgpu adapter"), "{err}");
     let rp = small_config(ModelKind::RandomProjection);
     let rp_net = Network::new(&rp, task.dim, task.classes).unwrap();
     let e = Engine::choose(rp_net, task, EnginePreference::Auto, None).unwrap();

@@ -280,7 +280,7 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
                 return Err(e.to_string());
             }
         }
-        trainer.backend_mut().wait()
+        Ok(trainer.backend_mut().wait()?)
     };
     step(&mut trainer, 3)?;
     let gpu = trainer.backend().kind() == EngineKind::Gpu;

@@ -111,6 +111,44 @@ impl std::fmt::Display for Notice {
     }
 }
 
+/// Why the engine could not do what was asked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineError {
+    /// The configuration was refused before anything was built.
+    Config(String),
+    /// The GPU engine was required but cannot run this configuration here.
+    Unavailable(String),
+    /// The GPU engine failed (a device loss is not an error: the run falls back).
+    Gpu(String),
+    /// A step or an evaluation on the engine stopped (non-finite numbers, a refused γ).
+    Run(RunError),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::Config(m) | EngineError::Unavailable(m) | EngineError::Gpu(m) => {
+                f.write_str(m)
+            }
+            EngineError::Run(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<EngineError> for String {
+    fn from(e: EngineError) -> String {
+        e.to_string()
+    }
+}
+
+impl From<RunError> for EngineError {
+    fn from(e: RunError) -> EngineError {
+        EngineError::Run(e)
+    }
+}
+
 /// What the engine reports after some steps.
 #[derive(Clone, Debug, Default)]
 pub struct EngineMetrics {
@@ -154,9 +192,9 @@ impl Engine {
         config: &RunConfig,
         task: impl Into<Arc<TaskData>>,
         preference: EnginePreference,
-    ) -> Result<Engine, String> {
+    ) -> Result<Engine, EngineError> {
         let task = task.into();
-        let net = Network::new(config, task.dim, task.classes)?;
+        let net = Network::new(config, task.dim, task.classes).map_err(EngineError::Config)?;
         Self::from_network(net, task, preference).await
     }
 
@@ -165,7 +203,7 @@ impl Engine {
         net: Network,
         task: impl Into<Arc<TaskData>>,
         preference: EnginePreference,
-    ) -> Result<Engine, String> {
+    ) -> Result<Engine, EngineError> {
         let wants_gpu =
             preference != EnginePreference::Cpu && gpu::network::supports(net.config.model);
         let ctx = if wants_gpu {
@@ -190,7 +228,7 @@ impl Engine {
         task: impl Into<Arc<TaskData>>,
         preference: EnginePreference,
         ctx: Option<Result<GpuContext, String>>,
-    ) -> Result<Engine, String> {
+    ) -> Result<Engine, EngineError> {
         Self::choose_measured(net, task.into(), preference, ctx, None)
     }
 
@@ -202,7 +240,7 @@ impl Engine {
         preference: EnginePreference,
         ctx: Option<Result<GpuContext, String>>,
         measured: Option<Rates>,
-    ) -> Result<Engine, String> {
+    ) -> Result<Engine, EngineError> {
         let rates = |r: Rates| {
             format!(
                 "{:.1} steps/s on the GPU engine, {:.1} on the CPU engine (measured on this \
@@ -253,7 +291,9 @@ impl Engine {
                 let notice = Notice::new(NoticeKind::EngineChoice, text);
                 (Inner::Gpu(Box::new(g)), Some(net), Some(adapter), notice)
             }
-            Err(e) if preference == EnginePreference::Gpu => return Err(e),
+            Err(e) if preference == EnginePreference::Gpu => {
+                return Err(EngineError::Unavailable(e))
+            }
             Err(e) => {
                 let notice = if preference == EnginePreference::Cpu {
                     Notice::new(NoticeKind::EngineChoice, "CPU engine (requested)")
@@ -375,7 +415,7 @@ impl Engine {
     /// Runs `n` training steps outside the driver (tests, benchmarks): on the GPU they
     /// are recorded and submitted, not waited for; on the CPU they run now. A lost
     /// device switches to the CPU engine first.
-    pub fn queue_steps(&mut self, n: usize) -> Result<(), String> {
+    pub fn queue_steps(&mut self, n: usize) -> Result<(), EngineError> {
         let schedule = Schedule::new(self.config(), self.task.train_len());
         let mut done = 0;
         while done < n {
@@ -400,11 +440,11 @@ impl Engine {
     /// Waits for queued GPU work (native only; a no-op on the CPU engine). A lost
     /// device switches to the CPU engine; any other GPU error is returned.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn wait(&mut self) -> Result<(), String> {
+    pub fn wait(&mut self) -> Result<(), EngineError> {
         if let Inner::Gpu(g) = &self.inner {
             if let Err(e) = g.wait() {
                 if !g.context().is_lost() {
-                    return Err(e);
+                    return Err(EngineError::Gpu(e));
                 }
                 self.fall_back();
             }
@@ -448,7 +488,7 @@ impl Engine {
     }
 
     /// GPU runs: copies the whole state to the host, the point a device loss resumes from.
-    pub async fn checkpoint(&mut self) -> Result<(), String> {
+    pub async fn checkpoint(&mut self) -> Result<(), EngineError> {
         if self.gpu().is_some() {
             self.snapshot().await?;
         }
@@ -457,13 +497,13 @@ impl Engine {
 
     /// Replaces the hidden layer's γ (term order) from the next step on, on either
     /// engine (and in the device-loss checkpoint).
-    pub fn set_goal(&mut self, gamma: &[f64]) -> Result<(), String> {
-        StepBackend::set_goal(self, gamma).map_err(String::from)
+    pub fn set_goal(&mut self, gamma: &[f64]) -> Result<(), EngineError> {
+        Ok(StepBackend::set_goal(self, gamma)?)
     }
 
     /// The whole state as a CPU network, also kept as the device-loss checkpoint on
     /// the GPU engine (one readback for both).
-    pub async fn snapshot(&mut self) -> Result<Network, String> {
+    pub async fn snapshot(&mut self) -> Result<Network, EngineError> {
         let Inner::Gpu(g) = &self.inner else {
             return self.network().await;
         };
@@ -476,21 +516,21 @@ impl Engine {
                 self.fall_back();
                 self.network().await
             }
-            Err(e) => Err(e),
+            Err(e) => Err(EngineError::Gpu(e)),
         }
     }
 
     /// The whole state as a CPU network (a readback of every weight on the GPU).
-    pub async fn network(&mut self) -> Result<Network, String> {
+    pub async fn network(&mut self) -> Result<Network, EngineError> {
         match &self.inner {
-            Inner::Gpu(g) => g.to_network().await,
+            Inner::Gpu(g) => g.to_network().await.map_err(EngineError::Gpu),
             Inner::Cpu(c) => Ok(c.net.clone()),
         }
     }
 
     /// The step, the last step's terms and the means since the previous call (a small
     /// asynchronous readback on the GPU).
-    pub async fn metrics(&mut self) -> Result<EngineMetrics, String> {
+    pub async fn metrics(&mut self) -> Result<EngineMetrics, EngineError> {
         let t = self.take_terms().await?;
         let (hidden_mean, output_mean) = t.means();
         Ok(EngineMetrics {
@@ -507,7 +547,7 @@ impl Engine {
     /// Accuracy on a split with the label input at zero and the read-out rule of
     /// [`crate::network::accuracy`] (`eval_step` picks the
     /// sampling streams).
-    pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, String> {
+    pub async fn accuracy(&mut self, split: Split, eval_step: u32) -> Result<f64, EngineError> {
         let task = self.task.clone();
         let (_, labels) = task.part(split);
         if labels.is_empty() {
@@ -638,7 +678,10 @@ impl StepBackend for Engine {
         if let Inner::Cpu(c) = &mut self.inner {
             return c.non_finite_layer().await;
         }
-        let net = self.snapshot().await.map_err(backend_error)?;
+        let net = self.snapshot().await.map_err(|e| match e {
+            EngineError::Run(e) => e,
+            other => backend_error(other.to_string()),
+        })?;
         Ok(run::non_finite_layer(&net))
     }
 

@@ -28,10 +28,6 @@ pub struct EpochMetrics {
     pub steps_per_second: f64,
 }
 
-/// Why training stopped early.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainError(pub String);
-
 /// Row-major samples as an ndarray view.
 pub fn view<'a>(x: &'a [f32], dim: usize) -> ArrayView2<'a, f32> {
     ArrayView2::from_shape((x.len() / dim.max(1), dim), x).expect("rows of `dim` features")
