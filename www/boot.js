@@ -29,6 +29,8 @@ try {
   ]);
   // Instantiating runs the `#[wasm_bindgen(start)]` function in src/web/mod.rs.
   await engine.default({ module_or_path: module });
+  // Rust panics keep their message for the page (src/web/mod.rs, `panic`).
+  engine.installPanicHook?.();
   await start(engine, api, { js: js.href, wasm: wasm.href, module });
   document.documentElement.dataset.engine = "ready";
   resolveReady(api);

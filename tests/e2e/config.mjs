@@ -1,8 +1,16 @@
 // The page's URL/config logic (www/js/config.js) without a browser: round trips,
 // validation, clamping, and that the run config keeps to `infomorph train --config`.
-import { test } from "node:test";
+// config.js is initialised with the engine's catalog from the built wasm module (dist/).
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as C from "../../www/js/config.js";
+import { loadEngine } from "./lib/catalog.mjs";
+
+let engine;
+before(async () => {
+  engine = await loadEngine();
+  C.init(engine.catalog());
+});
 
 test("a state survives the hash round trip", () => {
   const s = C.defaultState();
@@ -48,4 +56,39 @@ test("the run config has exactly the fields of infomorph train --config", () => 
     "lr_output", "model", "sample_seed", "sparse_k", "task", "weight_decay_hidden", "weight_decay_output",
   ]);
   assert.ok(!("activation" in C.runConfig(C.defaultState())));
+});
+
+test("the tables come from the engine's catalog", () => {
+  const catalog = engine.catalog();
+  assert.deepEqual(C.MODELS.map(([m]) => m).sort(), catalog.models.map((m) => m.name).sort());
+  for (const [m] of C.MODELS) {
+    const model = catalog.models.find((x) => x.name === m);
+    assert.equal(C.termCount(m), model.terms);
+    for (const g of C.goalsFor(m)) {
+      // the presets are the engine's (goalPreset of the wasm module), of the model's length
+      assert.deepEqual(C.goalPreset(m, g), Array.from(engine.goalPreset(m, g)));
+      assert.equal(C.goalPreset(m, g).length, model.terms);
+    }
+    if (model.terms) assert.deepEqual(C.termNames(model.sources.length), Array.from(engine.termNames(model.sources.length)));
+  }
+  for (const t of ["bars", "xor", "digits8", "mnist10k"]) assert.ok(C.TASKS.some(([n]) => n === t), t);
+  assert.ok(!C.TASKS.some(([n]) => n === "csv" || n === "idx"), "uploads are not in the task list");
+  // The engine's defaults where the page has none of its own.
+  const engineDefaults = JSON.parse(engine.defaultConfig());
+  for (const k of ["bins", "lr_hidden", "weight_decay_hidden", "lr_output", "weight_decay_output", "lr_backprop"]) {
+    assert.equal(C.DEFAULTS[k], engineDefaults[k], k);
+  }
+  assert.deepEqual(Object.keys(C.DEFAULTS).sort(), Object.keys(engineDefaults).sort());
+  assert.equal(C.noticeKind("GPU device lost (test) at step 3; continuing on the CPU engine"), "device-lost");
+  assert.ok(C.noticeTold("CPU engine: the readout model has no GPU path", true));
+  assert.ok(!C.noticeTold("CPU engine: the readout model has no GPU path", false));
+  assert.ok(!C.noticeTold("CPU engine (requested)", true));
+});
+
+test("keys and values that name Object.prototype members are refused, not inherited", () => {
+  const { state, problems } = C.parseHash("#__proto__=1&toString=2&speed=toString&constructor_hide=1");
+  const text = problems.join("\n");
+  for (const word of ["__proto__", "toString", "constructor"]) assert.ok(text.includes(word), `${word} in ${text}`);
+  assert.equal(state.page.speed, "fast");
+  assert.equal(C.toHash(state), C.toHash(C.defaultState()));
 });

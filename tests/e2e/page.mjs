@@ -34,7 +34,8 @@ test("loads from a sub-path under a strict CSP, without console errors, and repo
   const version = cargoToml.match(/^version\s*=\s*"([^"]+)"/m)[1];
   const external = [];
   const started = Date.now();
-  const { page, problems } = await open(browser, server.baseUrl);
+  // engine=gpu: "auto" leaves a software adapter (SwiftShader) to the CPU engine (next test).
+  const { page, problems } = await open(browser, server.baseUrl + "#engine=gpu");
   const interactive = Date.now() - started;
   page.on("request", (r) => {
     if (!r.url().startsWith(server.origin) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) external.push(r.url());
@@ -49,8 +50,8 @@ test("loads from a sub-path under a strict CSP, without console errors, and repo
   assert.equal(await page.evaluate(() => window.infomorph.version()), version);
   assert.equal(await page.textContent("#version"), version);
   const s = await stats(page);
-  // With --enable-unsafe-webgpu the WebGPU adapter (SwiftShader) is found and the
-  // WebGPU engine trains; the badge says so.
+  // With --enable-unsafe-webgpu the WebGPU adapter (SwiftShader) is found and, asked
+  // for, the WebGPU engine trains; the badge says so.
   assert.ok(s.webgpuAdapter, "a WebGPU adapter is detected with --enable-unsafe-webgpu");
   assert.equal(s.engine, "webgpu", JSON.stringify(s.notices));
   assert.match(s.adapter, /swiftshader/i);
@@ -66,10 +67,24 @@ test("loads from a sub-path under a strict CSP, without console errors, and repo
   await page.close();
 });
 
-test("training advances, the page stays responsive, and the atoms change", async () => {
+test("auto: a software WebGPU adapter leaves training to the CPU engine, and the page says why", async () => {
   const { page, problems } = await open(browser, server.baseUrl);
+  const s = await page.evaluate(() => window.infomorph.step(2));
+  assert.ok(s.webgpuAdapter, "the adapter is detected");
+  assert.equal(s.engine, "cpu");
+  assert.equal(s.step, 2);
+  assert.ok(s.notices.some((n) => /software adapter/.test(n)), JSON.stringify(s.notices));
+  await page.locator("#alerts [role=status]", { hasText: /software adapter/ }).waitFor({ timeout: 5_000 });
+  assert.equal(await page.getAttribute("#engine-badge", "data-engine"), "cpu");
+  assert.match(await page.getAttribute("#engine-badge", "title"), /software adapter/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("training advances, the page stays responsive, and the atoms change", async () => {
+  const { page, problems } = await open(browser, server.baseUrl + "#engine=gpu");
   const s0 = await page.evaluate(() => window.infomorph.step(1));
-  assert.equal(s0.engine, "webgpu", "the default run trains on the WebGPU engine");
+  assert.equal(s0.engine, "webgpu", "engine=gpu trains on the WebGPU engine");
   assert.equal(s0.step, 1);
   assert.equal(s0.atoms.length, 16);
   assert.equal(s0.atoms[0].length, 5);
@@ -203,7 +218,7 @@ test("a model the GPU engine does not run trains on the CPU engine and says why"
 });
 
 test("a lost GPU device: the run continues on the CPU engine and the page says so", async () => {
-  const { page, problems } = await open(browser, server.baseUrl);
+  const { page, problems } = await open(browser, server.baseUrl + "#engine=gpu");
   const s0 = await page.evaluate(() => window.infomorph.step(3));
   assert.equal(s0.engine, "webgpu");
   await page.evaluate(() => window.infomorph.loseDevice());

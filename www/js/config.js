@@ -4,21 +4,28 @@
 
 export const URL_VERSION = "1";
 
-export const TASKS = [
-  ["bars", "bars 8×8 (rows; unsupervised)"],
-  ["bars-2d", "bars 8×8 (rows and columns)"],
-  ["mixtures", "2-D mixtures"],
-  ["xor", "XOR (2 bits)"],
-  ["and", "AND (2 bits)"],
-  ["or", "OR (2 bits)"],
-  ["copy", "copy (2 bits)"],
-  ["rdn", "redundant bits"],
-  ["noisy-copy", "noisy copy"],
-  ["gaussian", "Gaussian classes (1-D)"],
-  ["patterns", "random ±1 patterns"],
-  ["digits8", "digits 8×8"],
-  ["mnist10k", "MNIST-10k (28×28, 7.8 MB)"],
-];
+// What the engine offers (models, goal presets, tasks, terms, limits, defaults) comes
+// from its catalog (src/web/catalog.rs, `catalog()` of the wasm module): `init(catalog)`
+// fills the tables below before anything else here is used. The page (app.js) passes
+// `engine.catalog()`; the node tests load the same wasm module (tests/e2e/lib/catalog.mjs).
+// Only presentation stays here: labels and descriptions, the page's defaults.
+
+// Labels in the order the task list shows them; a catalog task without one is listed by name.
+const TASK_LABELS = {
+  bars: "bars 8×8 (rows; unsupervised)",
+  "bars-2d": "bars 8×8 (rows and columns)",
+  mixtures: "2-D mixtures",
+  xor: "XOR (2 bits)",
+  and: "AND (2 bits)",
+  or: "OR (2 bits)",
+  copy: "copy (2 bits)",
+  rdn: "redundant bits",
+  "noisy-copy": "noisy copy",
+  gaussian: "Gaussian classes (1-D)",
+  patterns: "random ±1 patterns",
+  digits8: "digits 8×8",
+  mnist10k: "MNIST-10k (28×28, 7.8 MB)",
+};
 
 export const TASK_INFO = {
   bars: "Each of 8 rows is on with probability ½. With lateral input, neurons should each pick up one bar.",
@@ -36,78 +43,36 @@ export const TASK_INFO = {
   mnist10k: "10 000 real MNIST digits (7996 pool, of which 20 % validation; 2004 test), fetched from this site.",
 };
 
-export const MODELS = [
-  ["context", "context (F = input, C = label)"],
-  ["lateral", "lateral (F, L = other neurons)"],
-  ["trivariate", "trivariate (F, C, L)"],
-  ["trivariate-sparse", "trivariate, sparse lateral"],
-  ["feedback", "feedback (C = output layer)"],
-  ["random-projection", "random projection (baseline)"],
-  ["readout", "readout only (no hidden layer)"],
-  ["backprop", "backprop (baseline)"],
-];
-
-export const GOALS = {
-  bivariate: ["heuristic", "optimized", "optimized-alt"],
-  trivariate: ["heuristic", "optimized", "four-term"],
+const MODEL_LABELS = {
+  context: "context (F = input, C = label)",
+  lateral: "lateral (F, L = other neurons)",
+  trivariate: "trivariate (F, C, L)",
+  "trivariate-sparse": "trivariate, sparse lateral",
+  feedback: "feedback (C = output layer)",
+  "random-projection": "random projection (baseline)",
+  readout: "readout only (no hidden layer)",
+  backprop: "backprop (baseline)",
 };
 
-export function family(model) {
-  if (["trivariate", "trivariate-sparse", "feedback"].includes(model)) return "trivariate";
-  if (["context", "lateral", "random-projection"].includes(model)) return "bivariate";
-  return null; // readout, backprop: no hidden goal
-}
+// Page defaults: a small, fast task where something visibly self-organises in seconds;
+// every other field is the engine's default (RunConfig::default()).
+const PAGE_DEFAULTS = { task: "bars", model: "lateral", goal: "heuristic", gamma: null, hidden: 16, batch: 256, epochs: 500, sparse_k: 8 };
 
-export const termCount = (model) => ({ trivariate: 19, bivariate: 5 })[family(model)] ?? 0;
-
-// Numbers: [min, max, integer?]. The page's limits (a browser tab), inside the engine's.
-export const NUMBERS = {
-  hidden: [1, 1024, true],
-  batch: [1, 8192, true],
-  bins: [2, 40, true],
-  epochs: [1, 100000, true],
-  lr_hidden: [0, 1, false],
-  weight_decay_hidden: [0, 1, false],
-  lr_output: [0, 1, false],
-  weight_decay_output: [0, 1, false],
-  sparse_k: [1, 1024, true],
-  lr_backprop: [0, 1, false],
-  data_seed: [0, 4294967295, true],
-  init_seed: [0, 4294967295, true],
-  sample_seed: [0, 4294967295, true],
-};
-
-export const ACTIVATION = {
-  k1: [0, 1, 0.9],
-  k2: [0, 20, 2],
-  c1: [0, 1, 0.1],
-  c2: [0, 1, 0.1],
-  w1: [0, 20, 2],
-  w2: [0, 20, 2],
-};
-export const GAMMA_RANGE = [-5, 5];
-
-// Page defaults: a small, fast task where something visibly self-organises in seconds.
-export const DEFAULTS = Object.freeze({
-  task: "bars",
-  model: "lateral",
-  goal: "heuristic",
-  gamma: null,
-  hidden: 16,
-  bins: 20,
-  batch: 256,
-  epochs: 500,
-  lr_hidden: 0.002,
-  weight_decay_hidden: 3.5e-4,
-  lr_output: 0.003,
-  weight_decay_output: 1.5e-4,
-  sparse_k: 8,
-  lr_backprop: 0.001,
-  data_seed: 0,
-  init_seed: 0,
-  sample_seed: 0,
-});
-export const ACTIVATION_DEFAULTS = Object.freeze({ k1: 0.9, k2: 2, c1: 0.1, c2: 0.1, w1: 2, w2: 2 });
+/** The catalog given to init(). */
+export let CATALOG = null;
+/** [name, label] of the built-in tasks (catalog tasks that are not uploads). */
+export let TASKS = [];
+/** [name, label] of the models. */
+export let MODELS = [];
+/** Goal preset names per goal family (`context`, `lateral`, `trivariate`). */
+export let GOALS = {};
+/** Numbers: [min, max, integer?]. The page's limits (a browser tab), inside the engine's. */
+export let NUMBERS = {};
+/** Activation parameters: [min, max, default]. */
+export let ACTIVATION = {};
+export let GAMMA_RANGE = [-Infinity, Infinity];
+export let DEFAULTS = Object.freeze({});
+export let ACTIVATION_DEFAULTS = Object.freeze({});
 export const PAGE_KEYS = ["embed", "autoplay", "view", "speed", "engine"];
 export const HIDE_KEYS = [
   "task", "upload", "model", "hidden", "batch", "bins", "epochs", "sparse", "lr", "activation",
@@ -115,8 +80,81 @@ export const HIDE_KEYS = [
 ];
 export const SPEEDS = { slow: 2, medium: 10, fast: 0 };
 
-const taskNames = new Set(TASKS.map(([t]) => t));
-const modelNames = new Set(MODELS.map(([m]) => m));
+let models = new Map(); // name → catalog model
+let presets = new Map(); // family → Map(name → γ)
+let terms = new Map(); // sources → {names, display}
+let taskNames = new Set();
+let modelNames = new Set();
+
+/** Derives the tables above from the engine's catalog. Call once before anything else. */
+export function init(catalog) {
+  CATALOG = catalog;
+  models = new Map(catalog.models.map((m) => [m.name, m]));
+  presets = new Map(catalog.goals.map((g) => [g.family, new Map(g.presets.map((p) => [p.name, p.gamma]))]));
+  terms = new Map(catalog.terms.map((t) => [t.sources, t]));
+  // In the order of the label tables (the page's lists); new ones from the engine last.
+  const ordered = (names, labels) => {
+    const order = Object.keys(labels);
+    const rank = (n) => (order.includes(n) ? order.indexOf(n) : order.length);
+    return [...names].sort((a, b) => rank(a) - rank(b)).map((n) => [n, labels[n] ?? n]);
+  };
+  const builtin = catalog.tasks.filter((t) => t.kind !== "upload").map((t) => t.name);
+  TASKS = ordered(builtin, TASK_LABELS);
+  taskNames = new Set(builtin);
+  MODELS = ordered(catalog.models.map((m) => m.name), MODEL_LABELS);
+  modelNames = new Set(models.keys());
+  GOALS = Object.fromEntries(catalog.goals.map((g) => [g.family, g.presets.map((p) => p.name)]));
+  NUMBERS = Object.fromEntries(catalog.limits.numbers.map(([key, min, max, integer]) => [key, [min, max, integer]]));
+  ACTIVATION = Object.fromEntries(catalog.limits.activation.map(([key, min, max]) => [key, [min, max, catalog.activation[key]]]));
+  GAMMA_RANGE = catalog.limits.gamma.slice();
+  const engine = { ...catalog.defaults };
+  DEFAULTS = Object.freeze(Object.fromEntries(Object.keys(engine).map((k) => [k, k in PAGE_DEFAULTS ? PAGE_DEFAULTS[k] : engine[k]])));
+  ACTIVATION_DEFAULTS = Object.freeze({ ...catalog.activation });
+}
+
+/** "trivariate" (3 sources), "bivariate" (2) or null (no hidden goal: readout, backprop). */
+export function family(model) {
+  const n = models.get(model)?.sources.length ?? 0;
+  return n === 3 ? "trivariate" : n === 2 ? "bivariate" : null;
+}
+
+/** The model's goal family in the engine's words (`context`, `lateral`, `trivariate`) or null. */
+export const goalFamily = (model) => models.get(model)?.family ?? null;
+
+/** Number of hidden goal terms (atoms and H_res): 5, 19, or 0. */
+export const termCount = (model) => models.get(model)?.terms ?? 0;
+
+/** The goal preset names of the model's hidden layer (none without a hidden goal). */
+export const goalsFor = (model) => GOALS[goalFamily(model)] ?? [];
+
+/** The γ of a goal preset for the model, in term order (a copy); throws if it has none. */
+export function goalPreset(model, name) {
+  const gamma = presets.get(goalFamily(model))?.get(name);
+  if (!gamma) throw new Error(`no goal '${name}' for the ${model} model`);
+  return gamma.slice();
+}
+
+/** Term names in paper order for 1 to 3 sources. */
+export const termNames = (sources) => [...(terms.get(sources)?.names ?? [])];
+
+/** Source letters of the model's hidden neurons (F, C, L); F, C for a model without a hidden goal. */
+export function sourceLetters(model) {
+  const s = models.get(model)?.sources ?? [];
+  return s.length ? [...s] : ["F", "C"];
+}
+
+/** The kind of an engine notice (catalog `notices`), or null. */
+export function noticeKind(text) {
+  return (CATALOG?.notices ?? []).find((n) => String(text).includes(n.matches))?.kind ?? null;
+}
+
+/** Whether the page tells the user of a notice: device losses, and the fallback to the CPU engine when WebGPU was found. */
+export function noticeTold(text, webgpuFound) {
+  const kind = noticeKind(text);
+  const entry = (CATALOG?.notices ?? []).find((n) => n.kind === kind);
+  if (!entry?.tell) return false;
+  return kind === "fallback" ? webgpuFound : true;
+}
 
 /** A fresh full state: {config, activation, page}. */
 export function defaultState() {
@@ -190,8 +228,8 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
         if (!modelNames.has(String(value))) throw new Error(`unknown model '${value}'`);
         c.model = String(value);
       } else if (key === "goal") {
-        const fam = family(c.model) ?? "bivariate";
-        if (!GOALS[fam].includes(String(value))) throw new Error(`unknown goal '${value}' for the ${c.model} model`);
+        const known = family(c.model) ? goalsFor(c.model) : GOALS.context ?? [];
+        if (!known.includes(String(value))) throw new Error(`unknown goal '${value}' for the ${c.model} model`);
         c.goal = String(value);
         c.gamma = null;
       } else if (key === "gamma") {
@@ -200,11 +238,11 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
         const { value: v, note } = parseNumber("data_seed", value);
         if (note) problem(note.replace("data_seed", "seed"));
         c.data_seed = c.init_seed = c.sample_seed = v;
-      } else if (key in NUMBERS) {
+      } else if (Object.hasOwn(NUMBERS, key)) {
         const { value: v, note } = parseNumber(key, value);
         if (note) problem(note);
         c[key] = v;
-      } else if (key in ACTIVATION) {
+      } else if (Object.hasOwn(ACTIVATION, key)) {
         const [min, max] = ACTIVATION[key];
         const v = Number(value);
         if (value === "" || value === null || !Number.isFinite(v)) throw new Error(`${key} must be a number`);
@@ -222,7 +260,7 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
         if (!["network", "gate"].includes(value)) throw new Error(`unknown view '${value}'`);
         state.page.view = value;
       } else if (fromUrl && key === "speed") {
-        if (!(value in SPEEDS)) throw new Error(`unknown speed '${value}' (slow, medium, fast)`);
+        if (!Object.hasOwn(SPEEDS, value)) throw new Error(`unknown speed '${value}' (slow, medium, fast)`);
         state.page.speed = value;
       } else if (fromUrl && key === "engine") {
         if (!["auto", "cpu", "gpu"].includes(value)) throw new Error(`unknown engine '${value}' (auto, cpu, gpu)`);
@@ -250,8 +288,7 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
     }
   }
   // The goal preset must exist for the model (e.g. four-term is trivariate only).
-  const fam = family(c.model);
-  if (fam && !GOALS[fam].includes(c.goal)) {
+  if (family(c.model) && !goalsFor(c.model).includes(c.goal)) {
     if (map.has("goal")) problem(`goal '${c.goal}' does not exist for the ${c.model} model; using heuristic`);
     c.goal = "heuristic";
   }
@@ -265,6 +302,7 @@ export function parseHash(hash) {
   const text = hash.replace(/^#/, "");
   if (!text) return { state, problems: [] };
   const entries = [];
+  const undecodable = [];
   for (const part of text.split("&")) {
     if (!part) continue;
     const eq = part.indexOf("=");
@@ -274,12 +312,12 @@ export function parseHash(hash) {
       key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
       value = eq < 0 ? "1" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
     } catch {
-      entries.push(["?", part]);
+      undecodable.push(`'${part}' is not valid percent-encoding; ignored`);
       continue;
     }
     entries.push([key, value]);
   }
-  const problems = applyEntries(state, entries, { fromUrl: true });
+  const problems = [...undecodable, ...applyEntries(state, entries, { fromUrl: true })];
   return { state, problems };
 }
 

@@ -1,24 +1,55 @@
-// The training worker: owns the engine's Session (src/web/session.rs) so that the
-// page never freezes, whatever a step costs. The page talks to it with messages
-// ({type, id, ...}); answers are {type: "reply", id, ok, value | error}, and while
-// training it posts {type: "stats", generation} snapshots about ten times a second
-// (generation: the one the page sent with `create`, so it can drop a replaced session's).
+// The training worker (a module worker): owns the engine's Session (src/web/session)
+// so that the page never freezes, whatever a step costs. The messages are in
+// protocol.js: requests {type, id, ...} answered by one reply each; while training it
+// posts stats snapshots about ten times a second, tagged with the generation the page
+// sent with `create` (so the page can drop a replaced session's).
+//
+// Every await is followed by a check that its session is still the current one: a
+// session replaced meanwhile (a reset during a tick on the WebGPU engine, a create
+// during another create's data fetch) must neither count its steps against the new
+// session's requests nor clear the new session when it fails.
+import { EVENTS } from "./protocol.js";
+
 let glue = null;
-let session = null;
+/** The current session: {session, generation, pending: {id, remaining} | null}, or null. */
+let current = null;
 let playing = false;
 let stepsPerSecond = 0; // 0 = as fast as possible
 let credit = 0;
 let lastTime = 0;
 let scheduled = false;
-let pending = null; // {id, remaining}
 let lastPost = 0;
 let lastMap = 0;
-let generation = 0; // the page's number for the session; on every stats message
+let creating = 0; // number of the latest create request; an older one still loading gives up
+let ticking = null; // the run whose tick is in flight
+let poisoned = false; // a Rust panic: the module instance is unusable
 const cache = new Map();
 
-const reply = (id, value) => postMessage({ type: "reply", id, ok: true, value });
+const reply = (id, value) => postMessage({ type: EVENTS.reply, id, ok: true, value });
 const fail = (id, error) =>
-  postMessage({ type: "reply", id, ok: false, error: String(error?.message ?? error) });
+  postMessage({ type: EVENTS.reply, id, ok: false, error: String(error?.message ?? error) });
+
+/** A trap inside the module (a Rust panic is `unreachable`): the instance is lost. */
+function isTrap(error) {
+  return error instanceof WebAssembly.RuntimeError;
+}
+
+/** Reports a Rust panic once; the page restarts the worker. */
+function panicked(error) {
+  if (poisoned) return;
+  poisoned = true;
+  let message = null;
+  try {
+    message = glue?.lastPanic?.() ?? null;
+  } catch {
+    // reading it needs the instance; a broken one may trap again
+  }
+  // The panic first: the page restarts the worker on it and fails what was waiting.
+  postMessage({ type: EVENTS.panic, message: message ?? String(error?.message ?? error) });
+  if (current?.pending) fail(current.pending.id, "the engine panicked");
+  current = null;
+  playing = false;
+}
 
 async function fetchBytes(url) {
   if (!cache.has(url)) {
@@ -32,8 +63,9 @@ async function fetchBytes(url) {
   return cache.get(url);
 }
 
-function snapshot(withMap) {
-  const msg = { type: "stats", generation, stats: session.statsJson() };
+function snapshot(run, withMap) {
+  const { session } = run;
+  const msg = { type: EVENTS.stats, generation: run.generation, stats: session.statsJson() };
   const transfer = [];
   const fields = session.receptiveFields();
   msg.fields = fields;
@@ -50,11 +82,11 @@ function snapshot(withMap) {
 
 function post(force) {
   const now = performance.now();
-  if (!session || (!force && now - lastPost < 100)) return;
+  if (!current || (!force && now - lastPost < 100)) return;
   const withMap = force || now - lastMap > 250;
   if (withMap) lastMap = now;
   lastPost = now;
-  snapshot(withMap);
+  snapshot(current, withMap);
 }
 
 function schedule(delay = 0) {
@@ -63,46 +95,75 @@ function schedule(delay = 0) {
   setTimeout(loop, delay);
 }
 
+/** Frees a session that is no longer current (one that trapped cannot be freed). */
+function drop(session) {
+  try {
+    session.free();
+  } catch {
+    // already freed, or trapped: drop it
+  }
+}
+
 // tick() returns a Promise: on the WebGPU engine it awaits the metrics readback of the
-// steps it queued. Other messages (stats, goal, histogram, …) are served meanwhile;
-// they read the session's CPU copy of the network.
-let running = false;
+// steps it queued. Other messages (stats, goal, histogram, a new session, …) are served
+// meanwhile; they read the session's CPU copy of the network.
 async function loop() {
   scheduled = false;
-  if (running) return;
-  if (!session || (!playing && !pending)) return;
+  if (ticking) return; // the tick in flight reschedules when it ends
+  const run = current;
+  if (!run || (!playing && !run.pending)) return;
   let max = 1e9;
-  if (pending) {
-    max = pending.remaining;
+  if (run.pending) {
+    max = run.pending.remaining;
   } else if (stepsPerSecond > 0) {
     const now = performance.now();
     credit = Math.min(credit + ((now - lastTime) * stepsPerSecond) / 1000, 2);
     lastTime = now;
     max = Math.floor(credit);
   }
-  let done = 0;
-  running = true;
-  try {
-    done = await session.tick(30, max);
-  } catch (error) {
-    running = false;
-    // A trap inside the engine leaves the session unusable: drop it, say so, and
-    // fail a pending step(n); a reset builds a fresh one.
-    session = null;
-    playing = false;
-    const message = `the engine stopped (${String(error?.message ?? error)}); press reset`;
-    if (pending) fail(pending.id, message);
-    pending = null;
-    postMessage({ type: "error", error: message });
+  if (max < 1) {
+    // No step due yet at this speed: wait for credit (tick(…, 0) is not asked for "none").
+    schedule(15);
     return;
   }
-  running = false;
-  if (!session) return;
-  if (pending) {
-    pending.remaining -= done;
-    if (pending.remaining <= 0 || session.finished()) {
-      const { id } = pending;
-      pending = null;
+  let done = 0;
+  ticking = run;
+  try {
+    done = await run.session.tick(30, max);
+  } catch (error) {
+    ticking = null;
+    if (isTrap(error)) {
+      panicked(error);
+      return;
+    }
+    if (run !== current) {
+      // A replaced session failed: nothing to do with the current one.
+      drop(run.session);
+      schedule();
+      return;
+    }
+    // An error inside the engine leaves the session unusable: drop it, say so, and
+    // fail a pending step(n); a reset builds a fresh one.
+    current = null;
+    playing = false;
+    const message = `the engine stopped (${String(error?.message ?? error)}); press reset`;
+    if (run.pending) fail(run.pending.id, message);
+    postMessage({ type: EVENTS.error, error: message });
+    return;
+  }
+  ticking = null;
+  if (run !== current) {
+    // Replaced during the tick: its steps count for nobody; serve the new session.
+    if (run.freed) drop(run.session);
+    schedule();
+    return;
+  }
+  const { session } = run;
+  if (run.pending) {
+    run.pending.remaining -= done;
+    if (run.pending.remaining <= 0 || session.finished()) {
+      const { id } = run.pending;
+      run.pending = null;
       post(true);
       reply(id, session.step);
     }
@@ -112,26 +173,34 @@ async function loop() {
   if (session.finished() && playing) {
     playing = false;
     post(true);
-    postMessage({ type: "stopped" });
+    postMessage({ type: EVENTS.stopped });
   }
   post(false);
-  if (playing || pending) schedule(stepsPerSecond > 0 && done === 0 ? 15 : 0);
+  if (playing || run.pending) schedule(stepsPerSecond > 0 && done === 0 ? 15 : 0);
+}
+
+/** Ends the current session: a pending step(n) fails, and it is freed (after its tick, if one is in flight). */
+function retire() {
+  const run = current;
+  current = null;
+  if (!run) return;
+  if (run.pending) fail(run.pending.id, "the session was replaced before its steps ran");
+  run.pending = null;
+  if (ticking === run) run.freed = true; // freed when its tick returns
+  else drop(run.session);
 }
 
 async function create(m) {
-  try {
-    session?.free();
-  } catch {
-    // a session that trapped cannot be freed; drop it
-  }
-  session = null;
-  pending = null;
+  retire();
+  const token = ++creating;
+  const replaced = () => token !== creating;
   const { data } = m;
   let s;
   if (data.kind === "builtin") {
     s = new glue.Session(m.config);
   } else if (data.kind === "url") {
     const [images, labels] = await Promise.all([fetchBytes(data.images), fetchBytes(data.labels)]);
+    if (replaced()) throw new Error("replaced by a newer session");
     s = glue.Session.withIdx(m.config, images, labels, undefined, undefined);
   } else if (data.kind === "idx") {
     s = glue.Session.withIdx(m.config, data.images, data.labels, data.testImages, data.testLabels);
@@ -147,92 +216,101 @@ async function create(m) {
   try {
     await s.useGpu(m.engine ?? "auto");
   } catch (error) {
-    s.free();
+    drop(s);
     throw error;
   }
-  session = s;
-  generation = m.generation;
+  if (replaced()) {
+    drop(s);
+    throw new Error("replaced by a newer session");
+  }
+  current = { session: s, generation: m.generation, pending: null };
   credit = 0;
   lastTime = performance.now();
   post(true);
   return { engine: s.engine, config: s.configJson() };
 }
 
+function session() {
+  if (!current) throw new Error("no session");
+  return current.session;
+}
+
+const handlers = {
+  async init(m) {
+    glue = await import(m.js);
+    await glue.default({ module_or_path: m.wasm });
+    glue.installPanicHook?.();
+    return glue.version();
+  },
+  create,
+  play() {
+    playing = true;
+    lastTime = performance.now();
+    schedule();
+    return true;
+  },
+  pause() {
+    playing = false;
+    post(true);
+    return true;
+  },
+  speed(m) {
+    stepsPerSecond = m.stepsPerSecond;
+    credit = 0;
+    lastTime = performance.now();
+    return true;
+  },
+  step(m) {
+    const s = session();
+    if (current.pending) throw new Error("a step is already running");
+    if (s.finished()) return s.step;
+    current.pending = { id: m.id, remaining: m.n };
+    schedule();
+    return undefined; // answered by loop()
+  },
+  goal(m) {
+    session().setGoal(new Float64Array(m.gamma));
+    post(true);
+    return true;
+  },
+  activation(m) {
+    session().setActivation(m.json);
+    post(true);
+    return true;
+  },
+  histogram: (m) => session().histogram(m.neuron),
+  points: (m) => (current ? current.session.points(m.max) : new Float32Array(0)),
+  export: () => session().exportJson(),
+  stats: () => (current ? current.session.statsJson() : null),
+  "lose-device"() {
+    current?.session.simulateDeviceLoss();
+    return true;
+  },
+  "debug-panic"() {
+    if (!glue.debugPanic) throw new Error("this engine build has no debugPanic");
+    glue.debugPanic();
+    return true;
+  },
+};
+
 onmessage = async (event) => {
   const m = event.data;
+  if (poisoned) {
+    fail(m.id, "the engine panicked; the page restarts it");
+    return;
+  }
   try {
-    switch (m.type) {
-      case "init": {
-        glue = await import(m.js);
-        await glue.default({ module_or_path: m.wasm });
-        reply(m.id, glue.version());
-        break;
-      }
-      case "create":
-        reply(m.id, await create(m));
-        break;
-      case "play":
-        playing = true;
-        lastTime = performance.now();
-        schedule();
-        reply(m.id, true);
-        break;
-      case "pause":
-        playing = false;
-        post(true);
-        reply(m.id, true);
-        break;
-      case "speed":
-        stepsPerSecond = m.stepsPerSecond;
-        credit = 0;
-        lastTime = performance.now();
-        reply(m.id, true);
-        break;
-      case "step":
-        if (!session) throw new Error("no session");
-        if (pending) throw new Error("a step is already running");
-        if (session.finished()) {
-          reply(m.id, session.step);
-          break;
-        }
-        pending = { id: m.id, remaining: m.n };
-        schedule();
-        break;
-      case "goal":
-        if (!session) throw new Error("no session");
-        session.setGoal(new Float64Array(m.gamma));
-        post(true);
-        reply(m.id, true);
-        break;
-      case "activation":
-        if (!session) throw new Error("no session");
-        session.setActivation(m.json);
-        post(true);
-        reply(m.id, true);
-        break;
-      case "histogram":
-        if (!session) throw new Error("no session");
-        reply(m.id, session.histogram(m.neuron));
-        break;
-      case "points":
-        reply(m.id, session ? session.points(m.max) : new Float32Array(0));
-        break;
-      case "export":
-        if (!session) throw new Error("no session");
-        reply(m.id, session.exportJson());
-        break;
-      case "stats":
-        reply(m.id, session ? session.statsJson() : null);
-        break;
-      case "lose-device":
-        // Test hook: a simulated GPU device loss (the run continues on the CPU engine).
-        session?.simulateDeviceLoss();
-        reply(m.id, true);
-        break;
-      default:
-        throw new Error(`unknown message ${m.type}`);
-    }
+    const handler = handlers[m.type];
+    if (!handler) throw new Error(`unknown message ${m.type}`);
+    const value = await handler(m);
+    if (m.type === "step" && value === undefined) return;
+    reply(m.id, value);
   } catch (error) {
+    if (isTrap(error)) {
+      panicked(error);
+      fail(m.id, "the engine panicked");
+      return;
+    }
     fail(m.id, error);
   }
 };

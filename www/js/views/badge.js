@@ -1,0 +1,21 @@
+// The engine badge: which engine trains, why, and how fast.
+import { $ } from "../dom.js";
+
+export function initBadge(app) {
+  const S = app.store.s;
+  app.badge = function badge() {
+    const { stats, adapter, playing } = S;
+    const engineName = stats?.engine ?? "cpu";
+    const text = engineName === "webgpu" ? `WebGPU · ${stats.adapter}` : "CPU engine";
+    $("engine-status").textContent = text;
+    $("engine-badge").dataset.engine = engineName;
+    const why = [...(stats?.notices ?? [])].reverse().find((n) => n.startsWith("CPU engine") || n.includes("device lost"));
+    $("engine-badge").title =
+      engineName === "webgpu"
+        ? `Training runs on the WebGPU engine: ${stats.adapter}.`
+        : adapter
+          ? `WebGPU adapter found: ${adapter}. The CPU engine (WebAssembly, in a worker) trains${why ? ` — ${why}` : "."}`
+          : "No WebGPU adapter in this browser: the CPU engine (WebAssembly, in a worker) trains.";
+    $("engine-rate").textContent = stats && playing ? (stats.steps_per_second > 0 ? `${Math.round(stats.steps_per_second)} steps/s` : "measuring…") : adapter && engineName !== "webgpu" ? "WebGPU detected" : "";
+  };
+}

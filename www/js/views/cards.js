@@ -1,0 +1,96 @@
+// The network view's cards: the counters, the PID heat map, and drawing every card
+// from the latest snapshot. Cards that are not displayed (embed mode hides some, the
+// gate view all) are not drawn; those skipped are drawn when shown again.
+import * as D from "../draw.js";
+import { $, ctx } from "../dom.js";
+import { initLattice } from "./lattice.js";
+import { initTrace } from "./trace.js";
+import { initFields } from "./fields.js";
+import { initCurves } from "./curves.js";
+import { initConfusion } from "./confusion.js";
+import { initNeuron } from "./neuron.js";
+
+const fmtAcc = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(1)} %`);
+
+export function initCards(app) {
+  const { store } = app;
+  const S = store.s;
+  const geom = { heat: null, fields: null }; // where the neurons were drawn, for clicks
+
+  const stale = new Set();
+  function shown(card) {
+    if ($(card).offsetParent !== null) {
+      stale.delete(card);
+      return true;
+    }
+    stale.add(card);
+    return false;
+  }
+  function redrawStale() {
+    if (S.stats && [...stale].some((card) => $(card).offsetParent !== null)) render();
+  }
+  app.shown = shown;
+
+  const drawLattice = initLattice(app);
+  const drawTrace = initTrace(app);
+  const drawFields = initFields(app, geom);
+  const drawCurves = initCurves(app);
+  const drawConfusion = initConfusion(app);
+  const refreshNeuron = initNeuron(app);
+
+  function render() {
+    const { stats, selected } = S;
+    if (!stats) return;
+    // A session's first snapshot can tell more about its inputs (an upload, a run file).
+    app.refreshGoalWords();
+    $("epoch").textContent = stats.epoch + (stats.evaluating ? " (evaluating)" : "");
+    $("stepcount").textContent = stats.step;
+    const sup = stats.classes > 1;
+    $("acc-train").textContent = sup ? fmtAcc(stats.accuracy.train) : "n/a";
+    $("acc-val").textContent = sup ? fmtAcc(stats.accuracy.val) : "n/a";
+    $("acc-test").textContent = sup ? fmtAcc(stats.accuracy.test) : "n/a";
+    $("card-confusion").hidden = !sup;
+    $("card-curves").hidden = !sup;
+    const showTrace = shown("card-trace");
+    const showConfusion = shown("card-confusion");
+    $("goal-value").textContent = Number.isFinite(stats.goal) ? stats.goal.toFixed(3) : "–";
+    app.badge();
+    const letters = stats.sources;
+    const labels = stats.names.map((n) => D.displayName(n, letters));
+    const gamma = stats.gamma;
+    geom.heat = D.heatmap(ctx("heat"), stats.atoms, labels, { selected, gamma });
+    if (!geom.heat) D.placeholder(ctx("heat"), "press play or step: atoms appear after the first step");
+    drawLattice();
+    if (showTrace) drawTrace(labels);
+    drawFields();
+    drawCurves();
+    if (showConfusion) drawConfusion();
+    if (selected >= 0) refreshNeuron(false);
+  }
+
+  function pick(canvas, g, e) {
+    const r = canvas.getBoundingClientRect();
+    const s = canvas.width / r.width;
+    const x = (e.clientX - r.left) * s;
+    const y = (e.clientY - r.top) * s;
+    if (!g) return -1;
+    if (g.kind === "grid") {
+      const i = Math.floor(y / g.size) * g.cols + Math.floor(x / g.size);
+      return x < g.cols * g.size && i < g.n ? i : -1;
+    }
+    const i = Math.floor((y - g.y0) / g.ch);
+    return x >= g.x0 && i >= 0 && i < g.rows ? i : -1;
+  }
+  function select(i) {
+    if (i < 0) return;
+    store.update({ selected: i });
+    render();
+    refreshNeuron(true);
+  }
+  $("heat").addEventListener("click", (e) => select(pick($("heat"), geom.heat, e)));
+  $("fields").addEventListener("click", (e) => {
+    if (S.stats?.fields_layer === S.stats?.layer) select(pick($("fields"), geom.fields, e));
+  });
+
+  Object.assign(app, { render, redrawStale });
+}
