@@ -7,6 +7,16 @@
 use infomorph::pid::Lattice;
 use wasm_bindgen_test::*;
 
+/// A JS value from JSON text (what the page passes to a `Session`).
+fn js(text: &str) -> wasm_bindgen::JsValue {
+    js_sys::JSON::parse(text).unwrap_or_else(|_| panic!("JSON: {text}"))
+}
+
+/// A JS value the `Session` returned, as JSON.
+fn json(value: wasm_bindgen::JsValue) -> serde_json::Value {
+    serde_wasm_bindgen::from_value(value).unwrap_or_else(|e| panic!("a plain value: {e}"))
+}
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
@@ -108,14 +118,14 @@ fn decompose_xor_in_the_browser() {
 async fn a_session_trains_one_epoch_and_reports() {
     use infomorph::web::Session;
     let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":1}"#;
-    let s = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    let s = Session::new(js(config)).unwrap_or_else(|_| panic!("session"));
     assert_eq!(s.engine(), "cpu");
     let steps = wasm_bindgen_futures::JsFuture::from(s.tick(60_000.0, 1_000))
         .await
         .expect("tick");
     assert_eq!(steps.as_f64(), Some(64.0), "4096 samples in batches of 64");
     assert!(s.finished(), "one epoch, evaluated");
-    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    let stats: serde_json::Value = json(s.stats().unwrap());
     assert_eq!(stats["epoch"], 1);
     assert_eq!(stats["step"], 64);
     assert_eq!(stats["atoms"].as_array().unwrap().len(), 4);
@@ -125,10 +135,10 @@ async fn a_session_trains_one_epoch_and_reports() {
 
     assert!(s.set_goal(vec![0.0, 0.0, 0.0, 1.0, 0.0]).is_ok());
     assert!(s.set_goal(vec![1.0]).is_err());
-    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    let stats: serde_json::Value = json(s.stats().unwrap());
     assert_eq!(stats["gamma"][3], 1.0);
 
-    let h: serde_json::Value = serde_json::from_str(&s.histogram(0).unwrap()).unwrap();
+    let h: serde_json::Value = json(s.histogram(0).unwrap());
     assert_eq!(h["shape"], serde_json::json!([20, 20, 2]));
     let total: f64 = h["p"]
         .as_array()
@@ -141,7 +151,7 @@ async fn a_session_trains_one_epoch_and_reports() {
 
     assert_eq!(s.decision_map(8).len(), 4 + 8 * 8 * 2);
     assert_eq!(s.receptive_fields().len(), 4 * 2);
-    let run: serde_json::Value = serde_json::from_str(&s.export_json()).unwrap();
+    let run: serde_json::Value = json(s.export_run().unwrap());
     assert_eq!(run["config"]["hidden"], 4);
     assert_eq!(run["metrics"].as_array().unwrap().len(), 1);
     assert_eq!(
@@ -152,8 +162,8 @@ async fn a_session_trains_one_epoch_and_reports() {
         4
     );
 
-    assert!(Session::new(r#"{"task":"nope"}"#).is_err());
-    assert!(Session::new(r#"{"colour":1}"#).is_err());
+    assert!(Session::new(js(r#"{"task":"nope"}"#)).is_err());
+    assert!(Session::new(js(r#"{"colour":1}"#)).is_err());
 }
 
 /// The GPU engine through the browser's real WebGPU against the CPU engine from the
@@ -269,17 +279,18 @@ async fn a_session_trains_on_the_webgpu_engine() {
     use infomorph::web::Session;
     use wasm_bindgen_futures::JsFuture;
     let config = r#"{"task":"xor","model":"context","hidden":4,"batch":64,"epochs":2}"#;
-    let s = Session::new(config).unwrap_or_else(|_| panic!("session"));
-    let engine = JsFuture::from(s.use_gpu("auto".into()))
+    let s = Session::new(js(config)).unwrap_or_else(|_| panic!("session"));
+    // `auto` never picks a software adapter (the test browser's SwiftShader): force it.
+    let engine = JsFuture::from(s.use_gpu("gpu".into()))
         .await
         .expect("useGpu");
     if engine.as_string().as_deref() != Some("webgpu") {
         assert!(
             option_env!("INFOMORPH_REQUIRE_GPU") != Some("1"),
             "INFOMORPH_REQUIRE_GPU=1 but the session stayed on {engine:?}: {}",
-            s.stats_json()
+            json(s.stats().unwrap())
         );
-        console_log!("SKIPPED: no WebGPU engine ({})", s.stats_json());
+        console_log!("SKIPPED: no WebGPU engine ({})", json(s.stats().unwrap()));
         return;
     }
     assert_eq!(s.engine(), "webgpu");
@@ -291,10 +302,10 @@ async fn a_session_trains_on_the_webgpu_engine() {
     }
     assert_eq!(steps, 64.0, "4096 samples in batches of 64");
     // The epoch's evaluation runs in the next ticks.
-    while serde_json::from_str::<serde_json::Value>(&s.stats_json()).unwrap()["epoch"] != 1 {
+    while json(s.stats().unwrap())["epoch"] != 1 {
         JsFuture::from(s.tick(60_000.0, 0)).await.expect("tick");
     }
-    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    let stats: serde_json::Value = json(s.stats().unwrap());
     assert_eq!(stats["engine"], "webgpu");
     assert_eq!(stats["step"], 64);
     assert_eq!(stats["atoms"].as_array().unwrap().len(), 4);
@@ -307,9 +318,9 @@ async fn a_session_trains_on_the_webgpu_engine() {
             == 5
     );
 
-    let cpu = Session::new(config).unwrap_or_else(|_| panic!("session"));
+    let cpu = Session::new(js(config)).unwrap_or_else(|_| panic!("session"));
     JsFuture::from(cpu.tick(60_000.0, 64)).await.expect("tick");
-    let cpu_stats: serde_json::Value = serde_json::from_str(&cpu.stats_json()).unwrap();
+    let cpu_stats: serde_json::Value = json(cpu.stats().unwrap());
     let test_cpu = cpu_stats["accuracy"]["test"].as_f64().unwrap();
     console_log!("XOR test accuracy after one epoch: GPU {test_gpu}, CPU {test_cpu}");
     assert!(
@@ -321,34 +332,35 @@ async fn a_session_trains_on_the_webgpu_engine() {
     assert!(s.set_goal(vec![1.0]).is_err());
     let done = JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
     assert_eq!(done.as_f64(), Some(4.0));
-    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    let stats: serde_json::Value = json(s.stats().unwrap());
     assert_eq!(stats["gamma"][3], 1.0);
     assert_eq!(stats["step"], 68);
     assert!(s.histogram(0).is_ok());
     assert_eq!(s.receptive_fields().len(), 4 * 2);
-    let run: serde_json::Value = serde_json::from_str(&s.export_json()).unwrap();
+    let run: serde_json::Value = json(s.export_run().unwrap());
     assert_eq!(run["config"]["gamma"][3], 1.0);
 
     // An activation change rebuilds the GPU network from a copy; training goes on.
-    s.set_activation(r#"{"k1":0.8}"#)
+    s.set_activation(js(r#"{"k1":0.8}"#))
         .unwrap_or_else(|_| panic!("activation"));
     let done = JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
     assert_eq!(done.as_f64(), Some(4.0));
-    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    let stats: serde_json::Value = json(s.stats().unwrap());
     assert_eq!(stats["engine"], "webgpu", "{stats}");
     assert_eq!(stats["step"], 72);
     assert!(stats["error"].is_null(), "{stats}");
 
     s.simulate_device_loss();
     JsFuture::from(s.tick(60_000.0, 4)).await.expect("tick");
-    let stats: serde_json::Value = serde_json::from_str(&s.stats_json()).unwrap();
+    let stats: serde_json::Value = json(s.stats().unwrap());
     assert_eq!(stats["engine"], "cpu");
     assert!(
         stats["notices"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n.as_str().unwrap().contains("device lost")),
+            .any(|n| n["kind"] == "device-lost"
+                && n["text"].as_str().unwrap().contains("device lost")),
         "{stats}"
     );
     assert!(stats["error"].is_null(), "{stats}");

@@ -82,6 +82,14 @@ pub enum NoticeKind {
     DeviceLost,
 }
 
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::EngineChoice,
+        NoticeKind::Fallback,
+        NoticeKind::DeviceLost,
+    ];
+}
+
 /// A message about the engine for the user: `{kind, text}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Notice {

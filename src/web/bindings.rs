@@ -67,6 +67,9 @@ pub fn default_config() -> String {
 /// harnesses and workers have none, and are left alone).
 #[wasm_bindgen(start)]
 pub fn start() {
+    // Panics reach the console and `lastPanic()` from the first call on, in the page
+    // and in the worker alike.
+    super::panic::install();
     let status = web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.get_element_by_id(STATUS_ELEMENT_ID));

@@ -120,13 +120,11 @@ pub struct ActivationDefaults {
     pub w2: f64,
 }
 
-/// An engine notice kind, and how its text starts or what it contains (notices reach
-/// the page as text in the stats' `notices`).
+/// An engine notice kind (the `kind` of the stats' `notices`, `{kind, text}`) and
+/// whether the page tells the user of such a notice (once) in an info box.
 #[derive(Serialize)]
 pub struct NoticeKind {
-    pub kind: &'static str,
-    pub matches: &'static str,
-    /// Whether the page tells the user (once) in an info box.
+    pub kind: crate::engine::NoticeKind,
     pub tell: bool,
 }
 
@@ -290,28 +288,14 @@ pub fn build() -> Catalog {
             w1: round(w1),
             w2: round(w2),
         },
-        notices: vec![
-            NoticeKind {
-                kind: "engine-choice",
-                matches: "GPU engine on ",
-                tell: false,
-            },
-            NoticeKind {
-                kind: "requested",
-                matches: "CPU engine (requested)",
-                tell: false,
-            },
-            NoticeKind {
-                kind: "fallback",
-                matches: "CPU engine: ",
-                tell: true,
-            },
-            NoticeKind {
-                kind: "device-lost",
-                matches: "device lost",
-                tell: true,
-            },
-        ],
+        notices: crate::engine::NoticeKind::ALL
+            .into_iter()
+            .map(|kind| NoticeKind {
+                kind,
+                // Why the CPU engine runs (when WebGPU was found), and device losses.
+                tell: kind != crate::engine::NoticeKind::EngineChoice,
+            })
+            .collect(),
     }
 }
 

@@ -79,10 +79,12 @@ test("the tables come from the engine's catalog", () => {
     assert.equal(C.DEFAULTS[k], engineDefaults[k], k);
   }
   assert.deepEqual(Object.keys(C.DEFAULTS).sort(), Object.keys(engineDefaults).sort());
-  assert.equal(C.noticeKind("GPU device lost (test) at step 3; continuing on the CPU engine"), "device-lost");
-  assert.ok(C.noticeTold("CPU engine: the readout model has no GPU path", true));
-  assert.ok(!C.noticeTold("CPU engine: the readout model has no GPU path", false));
-  assert.ok(!C.noticeTold("CPU engine (requested)", true));
+  // Notices arrive as {kind, text}; the kinds are the engine's (engine::NoticeKind).
+  assert.deepEqual(catalog.notices.map((n) => n.kind), ["engine-choice", "fallback", "device-lost"]);
+  assert.ok(C.noticeTold({ kind: "device-lost", text: "GPU device lost (test) at step 3" }, false));
+  assert.ok(C.noticeTold({ kind: "fallback", text: "CPU engine: the readout model runs on the CPU engine only" }, true));
+  assert.ok(!C.noticeTold({ kind: "fallback", text: "CPU engine: …" }, false));
+  assert.ok(!C.noticeTold({ kind: "engine-choice", text: "CPU engine (requested)" }, true));
 });
 
 test("keys and values that name Object.prototype members are refused, not inherited", () => {

@@ -55,7 +55,7 @@ export function initApi(app, api) {
       engine: s.engine === "webgpu" ? "webgpu" : "cpu",
       adapter: s.engine === "webgpu" ? s.adapter : null,
       webgpuAdapter: S.adapter,
-      notices: [...(s.notices ?? [])],
+      notices: (s.notices ?? []).map((n) => n.text),
       stepsPerSecond: s.steps_per_second ?? 0,
       playing: S.playing,
       finished: !!s.finished,

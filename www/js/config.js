@@ -143,17 +143,11 @@ export function sourceLetters(model) {
   return s.length ? [...s] : ["F", "C"];
 }
 
-/** The kind of an engine notice (catalog `notices`), or null. */
-export function noticeKind(text) {
-  return (CATALOG?.notices ?? []).find((n) => String(text).includes(n.matches))?.kind ?? null;
-}
-
-/** Whether the page tells the user of a notice: device losses, and the fallback to the CPU engine when WebGPU was found. */
-export function noticeTold(text, webgpuFound) {
-  const kind = noticeKind(text);
-  const entry = (CATALOG?.notices ?? []).find((n) => n.kind === kind);
+/** Whether the page tells the user of an engine notice ({kind, text}; the kinds are the catalog's `notices`): device losses, and the fallback to the CPU engine when WebGPU was found. */
+export function noticeTold(notice, webgpuFound) {
+  const entry = (CATALOG?.notices ?? []).find((n) => n.kind === notice?.kind);
   if (!entry?.tell) return false;
-  return kind === "fallback" ? webgpuFound : true;
+  return notice.kind === "fallback" ? webgpuFound : true;
 }
 
 /** A fresh full state: {config, activation, page}. */
@@ -191,7 +185,7 @@ function parseGamma(value, model) {
   }
   const notes = [];
   const gamma = list.map((x, i) => {
-    const v = typeof x === "number" ? x : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(x) ? Number(x) : NaN;
+    const v = typeof x === "number" ? x : typeof x === "string" && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(x) ? Number(x) : NaN;
     if (!Number.isFinite(v)) throw new Error(`gamma[${i}] is not a number`);
     const c = Math.min(GAMMA_RANGE[1], Math.max(GAMMA_RANGE[0], v));
     if (c !== v) notes.push(`gamma[${i}]=${v} clamped to ${c}`);
@@ -219,6 +213,13 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
   for (const key of order) {
     const value = map.get(key);
     try {
+      // Only text, numbers, booleans and null are values (and a list for gamma, an
+      // object for activation): an object has no text of its own (String({toString:
+      // null}) throws).
+      const plain = value === null || ["string", "number", "boolean", "undefined"].includes(typeof value);
+      const list = key === "gamma" && Array.isArray(value);
+      const object = key === "activation" && !fromUrl && !Array.isArray(value);
+      if (!plain && !list && !object) throw new Error(`${key} must be a number or text`);
       if (key === "v") {
         if (String(value) !== URL_VERSION) problem(`v=${value} is not a known version (this page reads v=${URL_VERSION})`);
       } else if (key === "task") {

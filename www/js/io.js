@@ -62,8 +62,7 @@ export function initIo(app) {
   });
   $("export-run").addEventListener("click", async () => {
     const { viewing, trace, state } = S;
-    const text = viewing ? JSON.stringify(viewing) : await worker.call(REQ.export);
-    const run = JSON.parse(text);
+    const run = viewing ? structuredClone(viewing) : await worker.call(REQ.export);
     run.trace = { steps: trace.map((t) => t.step), median: trace.map((t) => t.med), q10: trace.map((t) => t.lo), q90: trace.map((t) => t.hi) };
     run.url = shareUrl();
     download(`infomorph-${state.config.task}-${state.config.model}.json`, new Blob([JSON.stringify(run)], { type: "application/json" }));

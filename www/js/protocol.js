@@ -10,7 +10,7 @@
 export const REQUESTS = Object.freeze({
   /** Loads the engine: `js` the wasm-bindgen glue's URL, `wasm` the compiled module (or its URL). Value: the engine version. */
   init: ["js", "wasm"],
-  /** A new session (replaces the current one). `config`, `activation`: JSON text; `data`: see DATA_KINDS; `generation`: tags its stats. Value: {engine, config}. */
+  /** A new session (replaces the current one). `config`, `activation`: objects (the `infomorph train --config` schema; `{k1, k2, c1, c2, w1, w2}`); `data`: see DATA_KINDS; `generation`: tags its stats. Value: {engine, config}. */
   create: ["config", "activation", "adapter", "engine", "data", "generation"],
   play: [],
   pause: [],
@@ -20,9 +20,9 @@ export const REQUESTS = Object.freeze({
   step: ["n"],
   /** A new hidden-layer γ (array of numbers, term order). */
   goal: ["gamma"],
-  /** New activation parameters (JSON text). */
-  activation: ["json"],
-  /** The binned joint histogram of one neuron (JSON text). */
+  /** New activation parameters (`{k1, k2, c1, c2, w1, w2}`, any subset). */
+  activation: ["activation"],
+  /** The binned joint histogram of one neuron (`{shape, p, sources}`). */
   histogram: ["neuron"],
   /** Test points of a 2-D task (Float32Array: x0, x1, label, …). */
   points: ["max"],

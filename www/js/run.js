@@ -31,8 +31,8 @@ export function initRun(app) {
       .then(() => worker.call(REQ.pause))
       .then(() =>
         worker.call(REQ.create, {
-          config: JSON.stringify(config),
-          activation: JSON.stringify(S.state.activation),
+          config,
+          activation: { ...S.state.activation },
           adapter: S.adapter ?? "",
           engine: S.state.page.engine,
           data: dataFor(),
@@ -69,7 +69,7 @@ export function initRun(app) {
   async function latest() {
     const gen = S.generation;
     const s = await worker.call(REQ.stats);
-    if (s) store.update({ stats: JSON.parse(s), statsFresh: gen === S.generation });
+    if (s) store.update({ stats: s, statsFresh: gen === S.generation });
   }
 
   function quantile(sorted, q) {
@@ -106,14 +106,14 @@ export function initRun(app) {
   worker.on((m) => {
     if (m.type === EVENTS.stats) {
       if (S.viewing || m.generation !== S.generation) return;
-      const stats = JSON.parse(m.stats);
+      const { stats } = m;
       store.update({ stats, statsFresh: true, fields: m.fields ?? S.fields, map: m.map ?? S.map });
       for (const n of stats.notices ?? []) {
         // Why the CPU engine runs although WebGPU was found, and device losses: once each.
         const tell = C.noticeTold(n, !!S.adapter);
-        if (tell && !S.told.has(n)) {
-          S.told.add(n);
-          alertBox(n, "info");
+        if (tell && !S.told.has(n.text)) {
+          S.told.add(n.text);
+          alertBox(n.text, "info");
         }
       }
       record();

@@ -65,7 +65,7 @@ async function fetchBytes(url) {
 
 function snapshot(run, withMap) {
   const { session } = run;
-  const msg = { type: EVENTS.stats, generation: run.generation, stats: session.statsJson() };
+  const msg = { type: EVENTS.stats, generation: run.generation, stats: session.stats() };
   const transfer = [];
   const fields = session.receptiveFields();
   msg.fields = fields;
@@ -227,7 +227,7 @@ async function create(m) {
   credit = 0;
   lastTime = performance.now();
   post(true);
-  return { engine: s.engine, config: s.configJson() };
+  return { engine: s.engine, config: s.config() };
 }
 
 function session() {
@@ -274,14 +274,14 @@ const handlers = {
     return true;
   },
   activation(m) {
-    session().setActivation(m.json);
+    session().setActivation(m.activation);
     post(true);
     return true;
   },
   histogram: (m) => session().histogram(m.neuron),
   points: (m) => (current ? current.session.points(m.max) : new Float32Array(0)),
-  export: () => session().exportJson(),
-  stats: () => (current ? current.session.statsJson() : null),
+  export: () => session().exportRun(),
+  stats: () => (current ? current.session.stats() : null),
   "lose-device"() {
     current?.session.simulateDeviceLoss();
     return true;

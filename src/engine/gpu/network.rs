@@ -6,7 +6,9 @@
 //! A step mirrors `Network::train_batch` (src/network/model.rs) stage by stage: gather
 //! the batch through the epoch's permutation, aggregates, activation and sampling (two
 //! recurrent steps with lateral input), binning, PID, activation gradient, weight
-//! gradients, Adam, for the hidden and then the output layer.
+//! gradients, Adam, for the hidden and then the output layer (whose θ is computed
+//! without samples: nothing reads them). Which shader mirrors which CPU function:
+//! [`super::twins`].
 
 use super::buffers::{group, read_staging, staging, storage, storage_init, uniform};
 use super::context::{GpuContext, Need};

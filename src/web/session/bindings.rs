@@ -14,6 +14,21 @@ fn err(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
 }
 
+/// A Rust value as a plain JS value (objects for maps and structs, as JSON would give).
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(err)
+}
+
+/// A run config from a JS object in the `infomorph train --config` schema, checked by
+/// the one parser (`RunConfig::from_json`, whose refusals name the field).
+fn config_from_js(config: JsValue) -> Result<RunConfig, JsError> {
+    let value: serde_json::Value =
+        serde_wasm_bindgen::from_value(config).map_err(|e| err(format!("invalid config: {e}")))?;
+    RunConfig::from_json(&value.to_string()).map_err(|e| err(format!("invalid config: {e}")))
+}
+
 /// A training run in the page: a task, a network on the CPU or WebGPU engine, and
 /// where training stands. A handle on shared state, so that the page can read the
 /// views while a GPU `tick` awaits its readback.
@@ -24,11 +39,10 @@ pub struct Session {
 
 impl Session {
     fn start(
-        config_json: &str,
+        config: JsValue,
         task: impl FnOnce(&RunConfig) -> Result<TaskData, String>,
     ) -> Result<Session, JsError> {
-        let config: RunConfig =
-            RunConfig::from_json(config_json).map_err(|e| err(format!("invalid config: {e}")))?;
+        let config = config_from_js(config)?;
         let task = task(&config).map_err(err)?;
         let state = State::build(config, task).map_err(err)?;
         Ok(Session {
@@ -39,12 +53,12 @@ impl Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// A session on a built-in task (every toy task and `digits8`), from a config in
-    /// the JSON schema of `infomorph train --config`. It starts on the CPU engine;
+    /// A session on a built-in task (every toy task and `digits8`), from a config
+    /// object in the schema of `infomorph train --config`. It starts on the CPU engine;
     /// `useGpu` moves it to the WebGPU engine.
     #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str) -> Result<Session, JsError> {
-        Session::start(config_json, |c| loaders::task_by_name(&c.task, c.data_seed))
+    pub fn new(config: JsValue) -> Result<Session, JsError> {
+        Session::start(config, |c| loaders::task_by_name(&c.task, c.data_seed))
     }
 
     /// A session on images in IDX files (MNIST-10k fetched from the page's origin, or
@@ -53,13 +67,13 @@ impl Session {
     /// (the MNIST-10k split); 20 % of the pool is held out for validation.
     #[wasm_bindgen(js_name = withIdx)]
     pub fn with_idx(
-        config_json: &str,
+        config: JsValue,
         images: &[u8],
         labels: &[u8],
         test_images: Option<Vec<u8>>,
         test_labels: Option<Vec<u8>>,
     ) -> Result<Session, JsError> {
-        Session::start(config_json, |c| {
+        Session::start(config, |c| {
             loaders::idx_task(c, images, labels, test_images, test_labels)
         })
     }
@@ -70,12 +84,12 @@ impl Session {
     /// training part's mean and standard deviation.
     #[wasm_bindgen(js_name = withTable)]
     pub fn with_table(
-        config_json: &str,
+        config: JsValue,
         x: Vec<f32>,
         y: Vec<u8>,
         dim: usize,
     ) -> Result<Session, JsError> {
-        Session::start(config_json, |c| loaders::table_task(c, x, y, dim))
+        Session::start(config, |c| loaders::table_task(c, x, y, dim))
     }
 
     /// Moves training to the WebGPU engine if `preference` allows: `"auto"` when an
@@ -138,12 +152,12 @@ impl Session {
         self.state.borrow_mut().set_goal(gamma).map_err(err)
     }
 
-    /// Sets the hidden layer's activation parameters (JSON `{k1,k2,c1,c2,w1,w2}`, any
+    /// Sets the hidden layer's activation parameters (`{k1,k2,c1,c2,w1,w2}`, any
     /// subset) while training runs (on the GPU: from the next tick, which rebuilds it).
     #[wasm_bindgen(js_name = setActivation)]
-    pub fn set_activation(&self, json: &str) -> Result<(), JsError> {
-        let a: ActivationParams =
-            serde_json::from_str(json).map_err(|e| err(format!("activation: {e}")))?;
+    pub fn set_activation(&self, activation: JsValue) -> Result<(), JsError> {
+        let a: ActivationParams = serde_wasm_bindgen::from_value(activation)
+            .map_err(|e| err(format!("activation: {e}")))?;
         for (name, v) in [
             ("k1", a.k1),
             ("k2", a.k2),
@@ -169,33 +183,29 @@ impl Session {
         }
     }
 
-    /// The resolved config (the `infomorph train --config` schema) as JSON.
-    #[wasm_bindgen(js_name = configJson)]
-    pub fn config_json(&self) -> String {
-        serde_json::to_string(&self.state.borrow().config).unwrap_or_default()
+    /// The resolved config (the `infomorph train --config` schema).
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(&self.state.borrow().config)
     }
 
-    /// Where training stands, as JSON: step, epoch, accuracies, the atoms of every
-    /// shown neuron, term names, the epoch history, the confusion matrix, the engine,
-    /// its adapter and notices, …
-    #[wasm_bindgen(js_name = statsJson)]
-    pub fn stats_json(&self) -> String {
-        self.state.borrow().stats().to_string()
+    /// Where training stands: step, epoch, accuracies, the atoms of every shown neuron,
+    /// term names, the epoch history, the confusion matrix, the engine, its adapter and
+    /// notices (`{kind, text}`), …
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        to_js(&self.state.borrow().stats())
     }
 
-    /// Feed-forward weights of every shown neuron (neurons × input dim, row-major):
-    /// the receptive fields.
     #[wasm_bindgen(js_name = receptiveFields)]
     pub fn receptive_fields(&self) -> Vec<f32> {
         self.state.borrow().receptive_fields()
     }
 
     /// The binned joint pmf p(sources…, y) of one shown neuron on up to 1024 training
-    /// samples, as the JSON `decompose` takes: `{"shape":[k,…,2],"p":[…]}` (target last,
-    /// index 0 = output −1, 1 = output +1), plus `"sources"` with the source letters.
-    pub fn histogram(&self, neuron: usize) -> Result<String, JsError> {
+    /// samples, in the form `decompose` takes: `{shape: [k,…,2], p: […]}` (target last,
+    /// index 0 = output −1, 1 = output +1), plus `sources` with the source letters.
+    pub fn histogram(&self, neuron: usize) -> Result<JsValue, JsError> {
         let table = self.state.borrow_mut().histogram(neuron).map_err(err)?;
-        serde_json::to_string(&table).map_err(err)
+        to_js(&table)
     }
 
     /// For 2-D tasks: the class probabilities over a `res`×`res` grid covering the
@@ -211,12 +221,12 @@ impl Session {
         self.state.borrow().points(max)
     }
 
-    /// The run as JSON, in the format of `infomorph train --out` (config, metrics,
+    /// The run in the format of `infomorph train --out` (config, metrics,
     /// error, hidden and output layers with atoms and weights) plus the page's
     /// activation parameters.
-    #[wasm_bindgen(js_name = exportJson)]
-    pub fn export_json(&self) -> String {
-        self.state.borrow().export().to_string()
+    #[wasm_bindgen(js_name = exportRun)]
+    pub fn export_run(&self) -> Result<JsValue, JsError> {
+        to_js(&self.state.borrow().export())
     }
 
     /// Test hook: destroys the GPU device as a real loss would; the run continues on

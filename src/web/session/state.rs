@@ -288,8 +288,9 @@ fn histogram_samples(task: &TaskData, data_seed: u64) -> (Vec<f32>, Vec<u8>) {
     (x, y)
 }
 
-/// `Session.tick`: works for about `budget_ms` (at least one piece of work) or
-/// `max_steps` training steps; resolves to the steps taken. The driver leaves the
+/// `Session.tick`: works for about `budget_ms` or until `max_steps` training steps are
+/// taken (and the evaluation of an epoch that ended, when it is due); resolves to the
+/// steps taken. The driver leaves the
 /// shared state for every piece of work, so the page can read the views meanwhile.
 pub async fn tick(state: Rc<RefCell<State>>, budget_ms: f64, max_steps: u32) -> u32 {
     let start = now_ms();
@@ -297,14 +298,21 @@ pub async fn tick(state: Rc<RefCell<State>>, budget_ms: f64, max_steps: u32) -> 
     loop {
         let (mut trainer, n, rebuild) = {
             let mut s = state.borrow_mut();
-            if s.finished() || (steps > 0 && steps >= max_steps) {
+            if s.finished() {
+                break;
+            }
+            // After `max_steps` steps only the evaluation goes on (`max_steps` = 0: only
+            // the evaluation of an epoch that has ended).
+            let evaluating = s.trainer.as_ref().is_some_and(|t| t.evaluating());
+            if steps >= max_steps && !evaluating {
                 break;
             }
             let Some(trainer) = s.trainer.take() else {
                 break; // another call is working
             };
             let gpu = s.engine == EngineKind::Gpu;
-            let n = if gpu { s.chunk } else { 1 }.min((max_steps - steps).max(1) as usize);
+            let n =
+                if gpu { s.chunk } else { 1 }.min(max_steps.saturating_sub(steps).max(1) as usize);
             let rebuild = std::mem::take(&mut s.rebuild).then_some(s.activation);
             (trainer, n, rebuild)
         };

@@ -61,7 +61,7 @@ impl State {
             "error": p.error,
             "engine": self.engine_name(),
             "adapter": self.adapter,
-            "notices": self.notices.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(),
+            "notices": self.notices,
             "steps_per_second": self.steps_per_second,
             "accuracy": {
                 "train": last.and_then(|m| finite(m.train_accuracy)),

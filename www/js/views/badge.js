@@ -9,7 +9,7 @@ export function initBadge(app) {
     const text = engineName === "webgpu" ? `WebGPU · ${stats.adapter}` : "CPU engine";
     $("engine-status").textContent = text;
     $("engine-badge").dataset.engine = engineName;
-    const why = [...(stats?.notices ?? [])].reverse().find((n) => n.startsWith("CPU engine") || n.includes("device lost"));
+    const why = [...(stats?.notices ?? [])].reverse().find((n) => n.kind === "fallback" || n.kind === "device-lost")?.text;
     $("engine-badge").title =
       engineName === "webgpu"
         ? `Training runs on the WebGPU engine: ${stats.adapter}.`

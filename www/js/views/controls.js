@@ -64,7 +64,7 @@ export function initControls(app) {
         problems.forEach((p) => alertBox(p));
         input.value = S.state.activation[key];
         updateUrl();
-        worker.call(REQ.activation, { json: JSON.stringify(S.state.activation) }).catch((e) => alertBox(e.message));
+        worker.call(REQ.activation, { activation: { ...S.state.activation } }).catch((e) => alertBox(e.message));
       });
       box.append(el("label", {}, [document.createTextNode(key + " "), input]));
     }

@@ -28,7 +28,7 @@ export function initNeuron(app) {
     neuronBusy = true;
     neuronLast = now;
     try {
-      const table = JSON.parse(await app.worker.call(REQ.histogram, { neuron: selected }));
+      const table = await app.worker.call(REQ.histogram, { neuron: selected });
       const pid = JSON.parse(app.engine.decompose(JSON.stringify({ shape: table.shape, p: table.p }), undefined, false));
       drawNeuron(table, pid);
     } catch (error) {
