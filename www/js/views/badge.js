@@ -9,10 +9,13 @@ export function initBadge(app) {
     const text = engineName === "webgpu" ? `WebGPU · ${stats.adapter}` : "CPU engine";
     $("engine-status").textContent = text;
     $("engine-badge").dataset.engine = engineName;
-    const why = [...(stats?.notices ?? [])].reverse().find((n) => n.kind === "fallback" || n.kind === "device-lost")?.text;
+    const notices = [...(stats?.notices ?? [])].reverse();
+    const why = notices.find((n) => n.kind === "fallback" || n.kind === "device-lost")?.text;
+    // The engine's own account of the choice (on a hardware adapter: both measured rates).
+    const chosen = notices.find((n) => n.kind === "engine-choice")?.text;
     $("engine-badge").title =
       engineName === "webgpu"
-        ? `Training runs on the WebGPU engine: ${stats.adapter}.`
+        ? `Training runs on the WebGPU engine: ${stats.adapter}.${chosen ? ` ${chosen}.` : ""}`
         : adapter
           ? `WebGPU adapter found: ${adapter}. The CPU engine (WebAssembly, in a worker) trains${why ? ` — ${why}` : "."}`
           : "No WebGPU adapter in this browser: the CPU engine (WebAssembly, in a worker) trains.";
