@@ -117,8 +117,15 @@ test("training advances, the page stays responsive, and the atoms change", async
   await setVisibility("visible");
   assert.equal((await stats(page)).playing, true);
   await page.evaluate(() => window.infomorph.pause());
-  await page.waitForTimeout(150);
-  const s3 = await stats(page);
+  // A tick already in flight still finishes (one software-WebGPU step, or an evaluation
+  // chunk and a readback: up to a few hundred ms); wait until the count settles.
+  let s3 = await stats(page);
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(150);
+    const next = await stats(page);
+    if (next.step === s3.step) break;
+    s3 = next;
+  }
   await page.waitForTimeout(400);
   assert.equal((await stats(page)).step, s3.step, "paused means no more steps");
   console.log(`# default task (bars, lateral, hidden 16, batch 256): ${Math.round(s2.stepsPerSecond)} steps/s`);
