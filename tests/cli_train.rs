@@ -380,3 +380,19 @@ fn the_page_fixture_is_what_the_command_line_prints() {
         .collect();
     assert_eq!(printed, expected);
 }
+
+/// `--task mnist` without `--idx` reads full MNIST where `bash scripts/setup.sh data`
+/// installs it; when it is not there, one line says how to install it (exit 2).
+#[test]
+fn missing_full_mnist_says_how_to_install_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_infomorph"))
+        .args(["train", "--task", "mnist", "--epochs", "1"])
+        .env("INFOMORPH_MNIST_DIR", "/nonexistent/infomorph-mnist")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("bash scripts/setup.sh data"), "{err}");
+    assert!(err.contains("/nonexistent/infomorph-mnist"), "{err}");
+}

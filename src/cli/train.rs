@@ -60,7 +60,8 @@ pub struct TrainArgs {
     run: RunArgs,
     #[arg(long)]
     epochs: Option<usize>,
-    /// mnist10k (embedded), mnist (with --idx) or a toy task.
+    /// mnist10k (embedded), mnist (full MNIST: `bash scripts/setup.sh data`, or --idx)
+    /// or a toy task.
     #[arg(long)]
     task: Option<String>,
     /// Directory with the four standard MNIST IDX files.
@@ -129,7 +130,17 @@ fn load_task(config: &RunConfig, idx: Option<&PathBuf>) -> Result<TaskData, Stri
         (_, Some(dir)) => tasks::mnist::mnist_dir(dir, config.data_seed),
         ("mnist10k", None) => Ok(tasks::mnist::mnist10k(config.data_seed)),
         ("digits8", None) => Ok(tasks::mnist::digits8(config.data_seed)),
-        ("mnist", None) => Err("task 'mnist' needs --idx DIR with the MNIST IDX files".into()),
+        ("mnist", None) => {
+            let dir = crate::data::installed_mnist_dir();
+            if !dir.is_dir() {
+                return Err(format!(
+                    "full MNIST is not installed in {}: run `bash scripts/setup.sh data` \
+                     (or give --idx DIR, or set INFOMORPH_MNIST_DIR)",
+                    dir.display()
+                ));
+            }
+            tasks::mnist::mnist_dir(&dir, config.data_seed)
+        }
         (name, None) => tasks::toy::by_name(name, config.data_seed).ok_or_else(|| {
             format!(
                 "unknown task '{name}' (known: mnist10k, mnist, digits8, {})",

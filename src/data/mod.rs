@@ -114,3 +114,13 @@ mod tests {
         );
     }
 }
+
+/// Where `bash scripts/setup.sh data` installs full MNIST (the four original IDX files):
+/// `$INFOMORPH_MNIST_DIR` if set, else `data/mnist` in the project folder.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn installed_mnist_dir() -> std::path::PathBuf {
+    match std::env::var_os("INFOMORPH_MNIST_DIR") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
+    }
+}
