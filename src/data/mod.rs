@@ -85,6 +85,16 @@ pub fn pixel_stats(pixels: &[u8]) -> PixelStats {
     }
 }
 
+/// Where `bash scripts/setup.sh data` installs full MNIST (the four original IDX files):
+/// `$INFOMORPH_MNIST_DIR` if set, else `data/mnist` in the project folder.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn installed_mnist_dir() -> std::path::PathBuf {
+    match std::env::var_os("INFOMORPH_MNIST_DIR") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,15 +122,5 @@ mod tests {
                 std: 0.0
             }
         );
-    }
-}
-
-/// Where `bash scripts/setup.sh data` installs full MNIST (the four original IDX files):
-/// `$INFOMORPH_MNIST_DIR` if set, else `data/mnist` in the project folder.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn installed_mnist_dir() -> std::path::PathBuf {
-    match std::env::var_os("INFOMORPH_MNIST_DIR") {
-        Some(dir) => dir.into(),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
     }
 }
