@@ -186,8 +186,6 @@ pub struct Engine {
     notices: Vec<Notice>,
     /// GPU runs: every hidden neuron's terms at the last read (neurons × terms).
     hidden_neurons: Option<Array2<f64>>,
-    /// `queue_steps` callers outside the driver: the order of the epoch in progress.
-    order: EpochOrder,
 }
 
 fn backend_error(e: String) -> RunError {
@@ -323,7 +321,6 @@ impl Engine {
             adapter,
             notices: vec![notice],
             hidden_neurons: None,
-            order: EpochOrder::default(),
         })
     }
 
@@ -428,16 +425,11 @@ impl Engine {
         let mut done = 0;
         while done < n {
             let (epoch, j) = schedule.position(self.steps());
-            if self.order.epoch != epoch {
-                self.order = EpochOrder::new(self.config().data_seed, epoch, schedule.samples);
-            }
+            let order = EpochOrder::new(self.config().data_seed, epoch, schedule.samples);
             let k = (n - done).min(schedule.steps_per_epoch - j);
-            let order = std::mem::take(&mut self.order);
             let task = self.task.clone();
             let before = self.steps();
-            let r = self.train(&task, &schedule, &order, k);
-            self.order = order;
-            r?;
+            self.train(&task, &schedule, &order, k)?;
             if self.steps() == before + k as u32 {
                 done += k;
             }
