@@ -25,6 +25,33 @@ pub enum GoalFamily {
     Trivariate,
 }
 
+impl GoalFamily {
+    /// The letters of the family's sources, in term order (F first).
+    pub fn source_letters(self) -> &'static [&'static str] {
+        match self {
+            GoalFamily::Context => &["F", "C"],
+            GoalFamily::Lateral => &["F", "L"],
+            GoalFamily::Trivariate => &["F", "C", "L"],
+        }
+    }
+
+    /// The display names of the family's goal terms in γ order, such as `(F)(L)` for
+    /// the lateral model's shared information, then `H_res`.
+    pub fn term_display_names(self) -> Vec<String> {
+        let letters = self.source_letters();
+        crate::pid::Lattice::new(letters.len()).term_display_names_with(letters)
+    }
+
+    /// The number of goal terms (γ entries).
+    pub fn terms(self) -> usize {
+        if self == GoalFamily::Trivariate {
+            19
+        } else {
+            5
+        }
+    }
+}
+
 /// Preset names accepted by [`preset`].
 pub const PRESETS: &[&str] = &["heuristic", "optimized", "optimized-alt", "four-term"];
 

@@ -9,7 +9,9 @@ pub mod engine;
 pub mod goals;
 pub mod network;
 pub mod pid;
+pub mod reproduce;
 pub mod rng;
+pub mod search;
 pub mod tasks;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]

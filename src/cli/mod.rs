@@ -2,6 +2,8 @@
 //! exits 2 on bad input, so scripts can tell misuse from success.
 
 mod pid;
+mod reproduce;
+mod search;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +25,10 @@ enum Command {
     Pid(pid::PidArgs),
     /// Train a network (progress bar, or --json per epoch; --out writes the run).
     Train(train::TrainArgs),
+    /// Search goals: which γ makes the network learn best (TPE, CMA-ES or random).
+    Search(search::SearchArgs),
+    /// The published MNIST table, cell by cell (resumable): table.md, table.csv, figure.
+    Reproduce(reproduce::ReproduceArgs),
     /// Time full training steps on random input.
     Bench(train::BenchArgs),
     /// One neuron on two input bits (a logic gate): what its goal makes it carry.
@@ -45,6 +51,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Pid(args) => pid::run(args),
         Command::Train(args) => train::run_train(args),
+        Command::Search(args) => search::run_search(args),
+        Command::Reproduce(args) => reproduce::run_reproduce(args),
         Command::Bench(args) => train::run_bench(args),
         Command::Neuron(args) => train::run_neuron(args),
         Command::Memory(args) => train::run_memory(args),

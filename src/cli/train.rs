@@ -2,13 +2,11 @@
 //! an adapter exists, else of the CPU engine; `--engine` forces either.
 
 use crate::engine::{Engine, EngineKind, EnginePreference};
-use crate::network::export::LayerDump;
+use crate::network::export::RunFile;
 use crate::network::model::{ModelKind, RunConfig};
 use crate::network::run::Trainer;
-use crate::network::train::EpochMetrics;
 use crate::tasks::{self, TaskData};
 use clap::Args;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// Options shared by train and bench; each one given overrides the config file.
@@ -47,7 +45,14 @@ pub struct RunArgs {
     engine: Option<String>,
 }
 
-fn preference(args: &RunArgs) -> Result<EnginePreference, String> {
+impl RunArgs {
+    /// `--seed`, which seeds a search's sampler as well as the runs.
+    pub(super) fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+}
+
+pub(super) fn preference(args: &RunArgs) -> Result<EnginePreference, String> {
     match &args.engine {
         None => Ok(EnginePreference::Auto),
         Some(name) => EnginePreference::from_name(name),
@@ -60,8 +65,8 @@ pub struct TrainArgs {
     run: RunArgs,
     #[arg(long)]
     epochs: Option<usize>,
-    /// mnist10k (embedded), mnist (full MNIST: `bash scripts/setup.sh data`, or --idx)
-    /// or a toy task.
+    /// mnist10k (embedded), mnist or fashion-mnist (installed by `bash scripts/setup.sh
+    /// data`; mnist also from --idx), digits8 or a toy task.
     #[arg(long)]
     task: Option<String>,
     /// Directory with the four standard MNIST IDX files.
@@ -86,7 +91,7 @@ pub struct BenchArgs {
     json: bool,
 }
 
-fn resolve(args: &RunArgs) -> Result<RunConfig, String> {
+pub(super) fn resolve(args: &RunArgs) -> Result<RunConfig, String> {
     let mut c = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -125,38 +130,8 @@ fn resolve(args: &RunArgs) -> Result<RunConfig, String> {
     Ok(c)
 }
 
-fn load_task(config: &RunConfig, idx: Option<&PathBuf>) -> Result<TaskData, String> {
-    match (config.task.as_str(), idx) {
-        (_, Some(dir)) => tasks::mnist::mnist_dir(dir, config.data_seed),
-        ("mnist10k", None) => Ok(tasks::mnist::mnist10k(config.data_seed)),
-        ("digits8", None) => Ok(tasks::mnist::digits8(config.data_seed)),
-        ("mnist", None) => {
-            let dir = crate::data::installed_mnist_dir();
-            if !dir.is_dir() {
-                return Err(format!(
-                    "full MNIST is not installed in {}: run `bash scripts/setup.sh data` \
-                     (or give --idx DIR, or set INFOMORPH_MNIST_DIR)",
-                    dir.display()
-                ));
-            }
-            tasks::mnist::mnist_dir(&dir, config.data_seed)
-        }
-        (name, None) => tasks::toy::by_name(name, config.data_seed).ok_or_else(|| {
-            format!(
-                "unknown task '{name}' (known: mnist10k, mnist, digits8, {})",
-                tasks::toy::NAMES.join(", ")
-            )
-        }),
-    }
-}
-
-#[derive(Serialize)]
-struct RunFile<'a> {
-    config: &'a RunConfig,
-    metrics: &'a [EpochMetrics],
-    error: Option<String>,
-    hidden: Option<LayerDump>,
-    output: Option<LayerDump>,
+pub(super) fn load_task(config: &RunConfig, idx: Option<&PathBuf>) -> Result<TaskData, String> {
+    tasks::load(&config.task, idx.map(|p| p.as_path()), config.data_seed)
 }
 
 pub fn run_train(args: TrainArgs) -> Result<(), String> {
@@ -221,16 +196,7 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
     let metrics = trainer.metrics().to_vec();
     if let Some(path) = &args.out {
         let net = pollster::block_on(trainer.backend_mut().network()).ok();
-        let file = RunFile {
-            config: &config,
-            metrics: &metrics,
-            error: error.clone(),
-            hidden: net
-                .as_ref()
-                .and_then(|n| n.hidden.as_ref())
-                .map(LayerDump::of),
-            output: net.as_ref().map(|n| LayerDump::of(&n.output)),
-        };
+        let file = RunFile::new(&config, &metrics, error.clone(), net.as_ref());
         let text =
             serde_json::to_string(&file).map_err(|e| format!("cannot encode the run: {e}"))?;
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -272,7 +272,12 @@ impl Lattice {
 
     /// Display names of all goal terms, e.g. `(F)(C)`, …, `H_res`.
     pub fn term_display_names(&self) -> Vec<String> {
-        let labels = self.source_labels();
+        self.term_display_names_with(self.source_labels())
+    }
+
+    /// Display names of all goal terms with the given source letters (`F`, `L` for a
+    /// lateral neuron's two sources).
+    pub fn term_display_names_with(&self, labels: &[&str]) -> Vec<String> {
         let mut names: Vec<String> = self
             .antichains
             .iter()

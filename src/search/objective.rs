@@ -1,0 +1,135 @@
+//! What a trial is scored by: the run's final validation accuracy (the paper's
+//! objective), or the hidden layer's goal value itself (for tasks without labels).
+
+use crate::network::train::EpochMetrics;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    ValAccuracy,
+    Goal,
+}
+
+impl Objective {
+    pub const NAMES: [&'static str; 2] = ["val_accuracy", "goal"];
+
+    pub fn from_name(name: &str) -> Result<Objective, super::SearchError> {
+        match name {
+            "val_accuracy" | "val-accuracy" => Ok(Objective::ValAccuracy),
+            "goal" => Ok(Objective::Goal),
+            _ => Err(super::SearchError::Spec(format!(
+                "unknown objective '{name}' (known: {})",
+                Self::NAMES.join(", ")
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::ValAccuracy => "val_accuracy",
+            Objective::Goal => "goal",
+        }
+    }
+
+    /// Refuses a task the objective cannot score: the accuracy of a one-class
+    /// (unsupervised) task is 1 whatever the network learned.
+    pub fn check_task(self, task: &crate::tasks::TaskData) -> Result<(), super::SearchError> {
+        if self == Objective::ValAccuracy && task.classes < 2 {
+            return Err(super::SearchError::Spec(format!(
+                "the task {} is unsupervised (one class): its accuracy says nothing; \
+                 search with the goal objective",
+                task.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The value of a run from its last epoch: the validation accuracy, or
+    /// Σ γ_i · (mean term i of the hidden layer over the epoch's steps).
+    pub fn value(self, last: Option<&EpochMetrics>, gamma: &[f64]) -> Result<f64, String> {
+        let m = last.ok_or("the run finished no epoch")?;
+        let v = match self {
+            Objective::ValAccuracy => m.val_accuracy,
+            Objective::Goal => {
+                if m.hidden_atoms.len() != gamma.len() {
+                    return Err("the run reports no hidden goal terms".into());
+                }
+                gamma.iter().zip(&m.hidden_atoms).map(|(g, a)| g * a).sum()
+            }
+        };
+        if v.is_finite() {
+            Ok(v)
+        } else if self == Objective::ValAccuracy {
+            Err("the task has no labelled validation part (use the goal objective)".into())
+        } else {
+            Err(format!("the goal is {v}"))
+        }
+    }
+}
+
+/// How a trial run ended: its value or why it failed, and its seconds.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct Outcome {
+    pub value: Result<f64, String>,
+    pub seconds: f64,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+static ENGINE_START: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The engine every trial of a search runs on: `Auto` is decided once, by starting
+/// one engine for `config` (a trial would otherwise ask for an adapter each time).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn trial_engine(
+    config: &crate::network::config::RunConfig,
+    task: std::sync::Arc<crate::tasks::TaskData>,
+    preference: crate::engine::EnginePreference,
+) -> Result<crate::engine::EnginePreference, String> {
+    use crate::engine::{Engine, EngineKind, EnginePreference};
+    if preference != EnginePreference::Auto {
+        return Ok(preference);
+    }
+    let engine =
+        pollster::block_on(Engine::new(config, task, preference)).map_err(|e| e.to_string())?;
+    Ok(match engine.kind() {
+        EngineKind::Gpu => EnginePreference::Gpu,
+        _ => EnginePreference::Cpu,
+    })
+}
+
+/// Trains one trial's run (`config.epochs` epochs through the driver on the preferred
+/// engine) and scores it.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run_trial(
+    config: &crate::network::config::RunConfig,
+    task: std::sync::Arc<crate::tasks::TaskData>,
+    objective: Objective,
+    preference: crate::engine::EnginePreference,
+) -> Outcome {
+    use crate::engine::Engine;
+    use crate::network::run::Trainer;
+    let start = std::time::Instant::now();
+    let value = (|| -> Result<f64, String> {
+        let gamma = config
+            .hidden_gamma()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let engine = {
+            // Engines start one at a time: Mesa's Vulkan drivers have crashed when two
+            // threads created instances at once (parallel trials).
+            let _one = ENGINE_START.lock().unwrap_or_else(|e| e.into_inner());
+            pollster::block_on(Engine::new(config, task.clone(), preference))
+                .map_err(|e| e.to_string())?
+        };
+        let mut trainer = Trainer::new(engine, task);
+        for _ in 0..config.epochs {
+            pollster::block_on(trainer.run_epoch()).map_err(|e| e.to_string())?;
+        }
+        objective.value(trainer.metrics().last(), &gamma)
+    })();
+    Outcome {
+        value,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
