@@ -266,3 +266,80 @@ fn an_unsupervised_task_is_searched_by_its_goal_only() {
     let out = lines(&infomorph(&with_goal));
     assert!(out[..2].iter().all(|t| t["state"] == "complete"));
 }
+
+#[test]
+fn sensitivity_reports_every_term_and_change_and_the_cumulative_zeroing() {
+    let out = lines(&infomorph(&[
+        "sensitivity",
+        "--task",
+        "and",
+        "--model",
+        "context",
+        "--hidden",
+        "4",
+        "--batch",
+        "64",
+        "--epochs",
+        "2",
+        "--seeds",
+        "2",
+        "--cumulative",
+        "--json",
+    ]));
+    // baseline, 5 terms × 5 changes, 5 cumulative steps
+    assert_eq!(out.len(), 1 + 25 + 5);
+    let base = &out[0]["baseline"];
+    let values: Vec<f64> = serde_json::from_value(base["values"].clone()).unwrap();
+    assert_eq!(values.len(), 2);
+    for line in &out[1..26] {
+        let deltas: Vec<f64> = serde_json::from_value(line["deltas"].clone()).unwrap();
+        assert_eq!(deltas.len(), 2);
+        let mean = deltas.iter().sum::<f64>() / 2.0;
+        assert!((line["delta_mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    }
+    // zeroing the shared term of the context goal (γ = 0.7755) hurts most: it goes last
+    let last = &out[30];
+    assert_eq!(last["cumulative"], 5);
+    assert_eq!(last["zeroed"][4], 2, "{last}");
+    // everything zeroed is the goal γ = 0: the same run as --gamma 0,0,0,0,0
+    let zero = lines(&infomorph(&[
+        "train",
+        "--task",
+        "and",
+        "--model",
+        "context",
+        "--hidden",
+        "4",
+        "--batch",
+        "64",
+        "--epochs",
+        "2",
+        "--seed",
+        "0",
+        "--gamma",
+        "0,0,0,0,0",
+        "--json",
+    ]));
+    assert_eq!(
+        last["values"][0].as_f64().unwrap(),
+        zero.last().unwrap()["val_accuracy"].as_f64().unwrap()
+    );
+    refused(
+        &infomorph(&["sensitivity", "--task", "and", "--model", "readout"]),
+        "readout",
+        "no hidden goal",
+    );
+    refused(
+        &infomorph(&[
+            "sensitivity",
+            "--task",
+            "and",
+            "--model",
+            "context",
+            "--seeds",
+            "0",
+        ]),
+        "no seeds",
+        "at least 1",
+    );
+}

@@ -4,6 +4,7 @@
 mod pid;
 mod reproduce;
 mod search;
+mod sensitivity;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Search goals: which γ makes the network learn best (TPE, CMA-ES or random).
     Search(search::SearchArgs),
+    /// Which terms of a goal matter: Δ validation accuracy when each γ_i changes.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// The published MNIST table, cell by cell (resumable): table.md, table.csv, figure.
     Reproduce(reproduce::ReproduceArgs),
     /// Time full training steps on random input.
@@ -52,6 +55,7 @@ pub fn run() -> i32 {
         Command::Pid(args) => pid::run(args),
         Command::Train(args) => train::run_train(args),
         Command::Search(args) => search::run_search(args),
+        Command::Sensitivity(args) => sensitivity::run_sensitivity(args),
         Command::Reproduce(args) => reproduce::run_reproduce(args),
         Command::Bench(args) => train::run_bench(args),
         Command::Neuron(args) => train::run_neuron(args),

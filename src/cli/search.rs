@@ -159,33 +159,22 @@ pub fn run_search(args: SearchArgs) -> Result<(), String> {
         bar.set_position(search.trials().len() as u64);
         bar
     });
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_job = (threads / args.jobs).max(1);
     loop {
         let batch = search.ask(args.jobs)?;
         if batch.is_empty() {
             break;
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::scope(|scope| -> Result<(), String> {
-            for asked in &batch {
-                let config = search.config_for(&asked.gamma);
-                let (task, tx) = (task.clone(), tx.clone());
-                let objective = spec.objective;
-                scope.spawn(move || {
-                    let pool = rayon::ThreadPoolBuilder::new().num_threads(per_job).build();
-                    let outcome = match pool {
-                        Ok(pool) => {
-                            pool.install(|| search::run_trial(&config, task, objective, pref))
-                        }
-                        Err(_) => search::run_trial(&config, task, objective, pref),
-                    };
-                    let _ = tx.send((asked.trial, outcome));
-                });
-            }
-            drop(tx);
-            for (trial, outcome) in rx {
-                let t = search.tell(trial, outcome.value, outcome.seconds)?.clone();
+        let configs: Vec<_> = batch.iter().map(|a| search.config_for(&a.gamma)).collect();
+        search::run_trials(
+            &configs,
+            &task,
+            spec.objective,
+            pref,
+            args.jobs,
+            |i, outcome| {
+                let t = search
+                    .tell(batch[i].trial, outcome.value, outcome.seconds)?
+                    .clone();
                 if let Some(f) = &mut file {
                     writeln!(f, "{}", study::trial_line(&t))
                         .and_then(|_| f.flush())
@@ -202,9 +191,9 @@ pub fn run_search(args: SearchArgs) -> Result<(), String> {
                     }
                     bar.inc(1);
                 }
-            }
-            Ok(())
-        })?;
+                Ok::<(), String>(())
+            },
+        )?;
     }
     if let Some(bar) = &bar {
         bar.finish();

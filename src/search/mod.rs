@@ -10,12 +10,13 @@
 
 mod objective;
 mod sampler;
+pub mod sensitivity;
 mod space;
 pub mod study;
 
 pub use objective::Objective;
 #[cfg(not(target_arch = "wasm32"))]
-pub use objective::{run_trial, trial_engine, Outcome};
+pub use objective::{run_trial, run_trials, trial_engine, Outcome};
 pub use sampler::{SamplerKind, TpeSettings};
 pub use space::{parse_terms, Space};
 pub use study::{Best, Trial, TrialState};

@@ -133,3 +133,42 @@ pub fn run_trial(
         seconds: start.elapsed().as_secs_f64(),
     }
 }
+
+/// Runs `configs` `jobs` at a time (each on its share of the cores), calling `done`
+/// with each one's index and outcome as it finishes.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run_trials<E>(
+    configs: &[crate::network::config::RunConfig],
+    task: &std::sync::Arc<crate::tasks::TaskData>,
+    objective: Objective,
+    preference: crate::engine::EnginePreference,
+    jobs: usize,
+    mut done: impl FnMut(usize, Outcome) -> Result<(), E>,
+) -> Result<(), E> {
+    let jobs = jobs.max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_job = (threads / jobs).max(1);
+    for (chunk_index, chunk) in configs.chunks(jobs).enumerate() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| -> Result<(), E> {
+            for (i, config) in chunk.iter().enumerate() {
+                let (task, tx) = (task.clone(), tx.clone());
+                scope.spawn(move || {
+                    let run = || run_trial(config, task, objective, preference);
+                    let outcome = match rayon::ThreadPoolBuilder::new().num_threads(per_job).build()
+                    {
+                        Ok(pool) => pool.install(run),
+                        Err(_) => run(),
+                    };
+                    let _ = tx.send((chunk_index * jobs + i, outcome));
+                });
+            }
+            drop(tx);
+            for (index, outcome) in rx {
+                done(index, outcome)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
