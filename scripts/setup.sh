@@ -4,7 +4,7 @@
 #
 #   bash scripts/setup.sh            # install everything (serve + test needs)
 #   bash scripts/setup.sh serve      # only what `bash scripts/serve.sh` needs
-#   bash scripts/setup.sh data       # full MNIST into data/mnist (SHA-256 checked)
+#   bash scripts/setup.sh data       # full MNIST into data/mnist, Fashion-MNIST (apt), SHA-256 checked
 #   . scripts/setup.sh && setup_test # from another script (functions + PATH)
 #
 # Every function checks first (`command -v`, versions, `rustup target list
@@ -134,8 +134,13 @@ setup_npm() {
 # Headless Chromium + chromedriver (browser tests) and software Vulkan (wgpu's
 # native adapter). `apt-get update` only when something is missing.
 setup_apt() {
+    _setup_apt_install "${INFOMORPH_APT_PACKAGES[@]}"
+}
+
+# apt-get install of those of the given Debian packages that are not installed.
+_setup_apt_install() {
     local missing=() package
-    for package in "${INFOMORPH_APT_PACKAGES[@]}"; do
+    for package in "$@"; do
         if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
             missing+=("$package")
         fi
@@ -214,7 +219,7 @@ _mnist_checked() {
     done
 }
 
-setup_data() {
+setup_mnist() {
     local dir tmp entry
     dir="$(_mnist_dir)"
     if _mnist_checked; then
@@ -238,6 +243,63 @@ setup_data() {
         return 1
     fi
     _setup_log "full MNIST: installed and checked in $dir"
+}
+
+# Fashion-MNIST (70 000 clothing images, MNIST's format) for `--task fashion-mnist`:
+# Debian's dataset-fashion-mnist puts the four gzip IDX files in
+# /usr/share/datasets/fashion-mnist, read as they are; with $INFOMORPH_FASHION_MNIST_DIR
+# set they are copied there. SHA-256 of the .gz files as Debian ships them
+# (0.0~git20200523.55506a9-1; src/data/mod.rs holds the same sums).
+INFOMORPH_FASHION_PACKAGE="dataset-fashion-mnist"
+INFOMORPH_FASHION_DEBIAN_DIR="/usr/share/datasets/fashion-mnist"
+INFOMORPH_FASHION_SHA256=(
+    "train-images-idx3-ubyte.gz b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"
+    "train-labels-idx1-ubyte.gz 0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"
+    "t10k-images-idx3-ubyte.gz cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"
+    "t10k-labels-idx1-ubyte.gz 8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"
+)
+
+_fashion_dir() { printf '%s' "${INFOMORPH_FASHION_MNIST_DIR:-$INFOMORPH_FASHION_DEBIAN_DIR}"; }
+
+# True when all four files are in $1 with the recorded sums.
+_fashion_checked() {
+    local dir="$1" entry name sum
+    for entry in "${INFOMORPH_FASHION_SHA256[@]}"; do
+        name="${entry%% *}"
+        sum="${entry##* }"
+        [[ -f "$dir/$name" ]] || return 1
+        [[ "$(sha256sum "$dir/$name" | cut -d' ' -f1)" == "$sum" ]] || return 1
+    done
+}
+
+setup_fashion_mnist() {
+    local dir entry
+    dir="$(_fashion_dir)"
+    if _fashion_checked "$dir"; then
+        _setup_log "Fashion-MNIST: present and checked in $dir"
+        return 0
+    fi
+    if ! _fashion_checked "$INFOMORPH_FASHION_DEBIAN_DIR"; then
+        _setup_log "Fashion-MNIST: apt-get install $INFOMORPH_FASHION_PACKAGE"
+        _setup_apt_install "$INFOMORPH_FASHION_PACKAGE" || return 1
+        if ! _fashion_checked "$INFOMORPH_FASHION_DEBIAN_DIR"; then
+            _setup_log "Fashion-MNIST: a file in $INFOMORPH_FASHION_DEBIAN_DIR does not have its recorded SHA-256"
+            return 1
+        fi
+    fi
+    if [[ "$dir" != "$INFOMORPH_FASHION_DEBIAN_DIR" ]]; then
+        mkdir -p "$dir"
+        for entry in "${INFOMORPH_FASHION_SHA256[@]}"; do
+            cp "$INFOMORPH_FASHION_DEBIAN_DIR/${entry%% *}" "$dir/"
+        done
+    fi
+    _setup_log "Fashion-MNIST: installed and checked in $dir"
+}
+
+# The data sets: full MNIST and Fashion-MNIST.
+setup_data() {
+    setup_mnist || return 1
+    setup_fashion_mnist || return 1
 }
 
 # Everything scripts/test.sh needs.

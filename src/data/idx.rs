@@ -37,6 +37,14 @@ pub enum IdxError {
     Io { path: String, message: String },
     /// An error inside a named file.
     InFile { path: String, error: Box<IdxError> },
+    /// A gzip file that does not decompress (corrupt, truncated, CRC mismatch).
+    Gzip { message: String },
+    /// An installed file whose SHA-256 is not the recorded one.
+    Checksum {
+        path: String,
+        expected: String,
+        found: String,
+    },
 }
 
 impl fmt::Display for IdxError {
@@ -72,7 +80,7 @@ impl fmt::Display for IdxError {
             }
             Self::MissingFile { dir, names } => {
                 let (first, others) = names.split_first().map_or(("", &[][..]), |(f, o)| (f, o));
-                write!(f, "missing MNIST file {first} in {dir}")?;
+                write!(f, "missing IDX file {first} in {dir}")?;
                 if !others.is_empty() {
                     write!(f, " (also looked for {})", others.join(", "))?;
                 }
@@ -80,6 +88,16 @@ impl fmt::Display for IdxError {
             }
             Self::Io { path, message } => write!(f, "cannot read {path}: {message}"),
             Self::InFile { path, error } => write!(f, "{path}: {error}"),
+            Self::Gzip { message } => write!(f, "not a valid gzip file: {message}"),
+            Self::Checksum {
+                path,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{path} has SHA-256 {found}, expected {expected} (a damaged or different file: \
+                 reinstall it with `bash scripts/setup.sh data`)"
+            ),
         }
     }
 }
@@ -98,23 +116,75 @@ pub struct IdxImages {
 
 /// Parses an unsigned-byte IDX3 image file (magic 0x00000803).
 pub fn read_idx_images(bytes: &[u8]) -> Result<IdxImages, IdxError> {
-    let (dims, data) = parse(bytes, IMAGE_DIMS)?;
+    read_idx_images_owned(bytes.to_vec())
+}
+
+/// As [`read_idx_images`], keeping the file's buffer as the pixels (the header is
+/// moved out in place, so loading holds no second copy of the images).
+pub fn read_idx_images_owned(bytes: Vec<u8>) -> Result<IdxImages, IdxError> {
+    let (dims, pixels) = strip(bytes, IMAGE_DIMS)?;
     Ok(IdxImages {
         count: dims[0],
         rows: dims[1],
         cols: dims[2],
-        pixels: data.to_vec(),
+        pixels,
     })
 }
 
 /// Parses an unsigned-byte IDX1 label file (magic 0x00000801) of digits 0..=9.
 pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
-    let (_, data) = parse(bytes, LABEL_DIMS)?;
+    read_idx_labels_owned(bytes.to_vec())
+}
+
+/// As [`read_idx_labels`], keeping the file's buffer.
+pub fn read_idx_labels_owned(bytes: Vec<u8>) -> Result<Vec<u8>, IdxError> {
+    let (_, data) = strip(bytes, LABEL_DIMS)?;
     if let Some(index) = data.iter().position(|&l| usize::from(l) >= CLASSES) {
         let label = data[index];
         return Err(IdxError::LabelOutOfRange { index, label });
     }
-    Ok(data.to_vec())
+    Ok(data)
+}
+
+/// [`parse`] on an owned buffer: the sizes and the buffer without its header.
+fn strip(mut bytes: Vec<u8>, ndims: u8) -> Result<(Vec<usize>, Vec<u8>), IdxError> {
+    let (dims, data) = parse(&bytes, ndims)?;
+    let header = bytes.len() - data.len();
+    bytes.drain(..header);
+    Ok((dims, bytes))
+}
+
+/// The first two bytes of every gzip file.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The bytes of an IDX file as stored: gzip files (recognised by their magic, as
+/// Fashion-MNIST and many MNIST mirrors ship them) are decompressed, others returned
+/// as they are. Native only.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn gunzip_if_needed(bytes: Vec<u8>) -> Result<Vec<u8>, IdxError> {
+    use std::io::Read;
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(bytes);
+    }
+    // The trailer holds the uncompressed size modulo 2³², a capacity hint.
+    let hint = bytes
+        .len()
+        .checked_sub(4)
+        .and_then(|at| read_u32_le(&bytes, at))
+        .map_or(0, |n| (n as usize).min(1 << 30));
+    let mut out = Vec::with_capacity(hint);
+    flate2::read::MultiGzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .map_err(|e| IdxError::Gzip {
+            message: e.to_string(),
+        })?;
+    Ok(out)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn read_u32_le(bytes: &[u8], at: usize) -> Option<u32> {
+    let word = bytes.get(at..at + 4)?;
+    Some(u32::from_le_bytes(word.try_into().ok()?))
 }
 
 /// Checks the header against the expected rank and returns the sizes and payload.
@@ -187,34 +257,81 @@ pub fn pair_images_labels(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::load_mnist_dir;
+pub use native::{load_idx_dir_checked, load_mnist_dir, sha256_hex, MNIST_FILES};
 
 /// Reading the full MNIST set from disk; browsers have no file system.
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use super::{pair_images_labels, read_idx_images, read_idx_labels, IdxError};
+    use super::{
+        gunzip_if_needed, pair_images_labels, read_idx_images_owned, read_idx_labels_owned,
+        IdxError,
+    };
     use crate::data::Dataset;
+    use sha2::{Digest, Sha256};
     use std::path::{Path, PathBuf};
 
-    /// Accepted file names for each part of the full MNIST set: the official
-    /// names first, then the dotted variants many mirrors use.
-    const MNIST_FILES: [[&str; 2]; 4] = [
-        ["train-images-idx3-ubyte", "train-images.idx3-ubyte"],
-        ["train-labels-idx1-ubyte", "train-labels.idx1-ubyte"],
-        ["t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"],
-        ["t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"],
+    /// Accepted file names for each part of an MNIST-format set (MNIST, Fashion-MNIST):
+    /// the official names first, then the dotted variants many mirrors use, each also
+    /// gzip-compressed (`.gz`, read as it is).
+    pub const MNIST_FILES: [[&str; 4]; 4] = [
+        [
+            "train-images-idx3-ubyte",
+            "train-images.idx3-ubyte",
+            "train-images-idx3-ubyte.gz",
+            "train-images.idx3-ubyte.gz",
+        ],
+        [
+            "train-labels-idx1-ubyte",
+            "train-labels.idx1-ubyte",
+            "train-labels-idx1-ubyte.gz",
+            "train-labels.idx1-ubyte.gz",
+        ],
+        [
+            "t10k-images-idx3-ubyte",
+            "t10k-images.idx3-ubyte",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-images.idx3-ubyte.gz",
+        ],
+        [
+            "t10k-labels-idx1-ubyte",
+            "t10k-labels.idx1-ubyte",
+            "t10k-labels-idx1-ubyte.gz",
+            "t10k-labels.idx1-ubyte.gz",
+        ],
     ];
 
-    /// Loads the full MNIST set (60k train, 10k test) from the four uncompressed
-    /// IDX files in `dir`; errors name the missing or broken file.
+    /// Loads an MNIST-format set (60k train, 10k test for MNIST and Fashion-MNIST) from
+    /// the four IDX files in `dir`, plain or gzip; errors name the missing or broken file.
     pub fn load_mnist_dir(dir: &Path) -> Result<Dataset, IdxError> {
+        load_idx_dir_checked(dir, &[])
+    }
+
+    /// As [`load_mnist_dir`], and every file whose name is in `sha256` (file name, hex
+    /// digest of the file as stored) must have that digest; a file not listed is not
+    /// checked.
+    pub fn load_idx_dir_checked(dir: &Path, sha256: &[(&str, &str)]) -> Result<Dataset, IdxError> {
         // Find all four first, so a missing file is reported before any big read.
         let paths = MNIST_FILES
             .iter()
             .map(|names| find(dir, names))
             .collect::<Result<Vec<_>, _>>()?;
-        let (train_images, train_labels) = load_pair(&paths[0], &paths[1])?;
-        let (test_images, test_labels) = load_pair(&paths[2], &paths[3])?;
+        let read_checked = |path: &Path| -> Result<Vec<u8>, IdxError> {
+            let bytes = read(path)?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if let Some((_, expected)) = sha256.iter().find(|(n, _)| *n == name) {
+                let found = sha256_hex(&bytes);
+                if !found.eq_ignore_ascii_case(expected) {
+                    return Err(IdxError::Checksum {
+                        path: path.display().to_string(),
+                        expected: expected.to_string(),
+                        found,
+                    });
+                }
+            }
+            gunzip_if_needed(bytes).map_err(|e| in_file(path, e))
+        };
+        let (train_images, train_labels) = load_pair(&paths[0], &paths[1], &read_checked)?;
+        let (test_images, test_labels) = load_pair(&paths[2], &paths[3], &read_checked)?;
         Ok(Dataset {
             train_images,
             train_labels,
@@ -223,10 +340,24 @@ mod native {
         })
     }
 
+    /// The SHA-256 of `bytes` as 64 lower-case hex digits.
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// One split from an image file and a label file, with errors tagged by path.
-    fn load_pair(image_path: &Path, label_path: &Path) -> Result<(Vec<u8>, Vec<u8>), IdxError> {
-        let images = read_idx_images(&read(image_path)?).map_err(|e| in_file(image_path, e))?;
-        let labels = read_idx_labels(&read(label_path)?).map_err(|e| in_file(label_path, e))?;
+    fn load_pair(
+        image_path: &Path,
+        label_path: &Path,
+        read: &dyn Fn(&Path) -> Result<Vec<u8>, IdxError>,
+    ) -> Result<(Vec<u8>, Vec<u8>), IdxError> {
+        let images =
+            read_idx_images_owned(read(image_path)?).map_err(|e| in_file(image_path, e))?;
+        let labels =
+            read_idx_labels_owned(read(label_path)?).map_err(|e| in_file(label_path, e))?;
         pair_images_labels(images, labels).map_err(|error| IdxError::InFile {
             path: format!("{} with {}", image_path.display(), label_path.display()),
             error: Box::new(error),

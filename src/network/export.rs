@@ -2,8 +2,40 @@
 //! export): term names, every neuron's goal terms at the last step, and the weights.
 //! Non-finite numbers are written as `null` (serde_json).
 
-use super::Layer;
+use super::config::RunConfig;
+use super::train::EpochMetrics;
+use super::{Layer, Network};
 use serde::Serialize;
+
+/// A whole run as `infomorph train --out` and `infomorph reproduce` write it: the
+/// resolved config, every epoch's metrics, why it stopped early (if it did), and each
+/// layer's atoms and weights.
+#[derive(Serialize)]
+pub struct RunFile<'a> {
+    pub config: &'a RunConfig,
+    pub metrics: &'a [EpochMetrics],
+    pub error: Option<String>,
+    pub hidden: Option<LayerDump>,
+    pub output: Option<LayerDump>,
+}
+
+impl<'a> RunFile<'a> {
+    /// The run of `net` (none if it could not be read back from its engine).
+    pub fn new(
+        config: &'a RunConfig,
+        metrics: &'a [EpochMetrics],
+        error: Option<String>,
+        net: Option<&Network>,
+    ) -> RunFile<'a> {
+        RunFile {
+            config,
+            metrics,
+            error,
+            hidden: net.and_then(|n| n.hidden.as_ref()).map(LayerDump::of),
+            output: net.map(|n| LayerDump::of(&n.output)),
+        }
+    }
+}
 
 #[derive(Serialize)]
 pub struct SourceWeights {

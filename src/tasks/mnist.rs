@@ -18,6 +18,14 @@ pub fn mnist_dir(dir: &std::path::Path, data_seed: u64) -> Result<TaskData, Stri
     Ok(from_dataset("mnist", &data, data_seed))
 }
 
+/// An installed MNIST-format set (`bash scripts/setup.sh data`: full MNIST or
+/// Fashion-MNIST), SHA-256 checked, with the paper's split (native only).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn installed(set: crate::data::Installed, data_seed: u64) -> Result<TaskData, String> {
+    let data = set.load()?;
+    Ok(from_dataset(set.task_name(), &data, data_seed))
+}
+
 /// Holds out ⌊0.2·n⌋ of the training pool, chosen by a permutation from the data seed,
 /// and standardises all pixels with the pool's mean and std.
 pub fn from_dataset(name: &str, data: &Dataset, data_seed: u64) -> TaskData {

@@ -4,6 +4,30 @@
 pub mod mnist;
 pub mod toy;
 
+/// Every task by name, as `--task` takes it (native only: the installed sets are files):
+/// `mnist10k`, `digits8`, `mnist` and `fashion-mnist` (installed by `bash scripts/setup.sh
+/// data`) and the toy tasks; with `idx`, the four IDX files (plain or gzip) in that folder.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load(name: &str, idx: Option<&std::path::Path>, data_seed: u64) -> Result<TaskData, String> {
+    use crate::data::Installed;
+    if let Some(dir) = idx {
+        return mnist::mnist_dir(dir, data_seed);
+    }
+    match name {
+        "mnist10k" => Ok(mnist::mnist10k(data_seed)),
+        "digits8" => Ok(mnist::digits8(data_seed)),
+        _ => match Installed::from_task_name(name) {
+            Some(set) => mnist::installed(set, data_seed),
+            None => toy::by_name(name, data_seed).ok_or_else(|| {
+                format!(
+                    "unknown task '{name}' (known: mnist10k, mnist, fashion-mnist, digits8, {})",
+                    toy::NAMES.join(", ")
+                )
+            }),
+        },
+    }
+}
+
 /// A classification data set ready for a network.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskData {
