@@ -343,3 +343,56 @@ fn sensitivity_reports_every_term_and_change_and_the_cumulative_zeroing() {
         "at least 1",
     );
 }
+
+/// The study the page's goal search made (tests/e2e/search.mjs checks that the page
+/// still makes it): the command line continues it to the same trials.
+#[test]
+fn the_command_line_continues_a_study_the_page_made() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/page-search-and-context-t12-b2.jsonl"
+    );
+    let page: Vec<String> = std::fs::read_to_string(fixture)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(page.len(), 13);
+    let trial = |l: &str| -> serde_json::Value { serde_json::from_str(l).unwrap() };
+    for keep in [0, 6] {
+        let file = temp(&format!("page-{keep}"));
+        std::fs::write(&file, page[..1 + keep].join("\n") + "\n").unwrap();
+        let f = file.to_str().unwrap();
+        let out = by_trial(lines(&infomorph(&[
+            "search", "--study", f, "--resume", "--trials", "12", "--jobs", "2", "--engine", "cpu",
+            "--json",
+        ])));
+        assert_eq!(out.len(), 13);
+        // The same up to the last bits of the libm functions TPE uses (wasm and native
+        // round ln/exp/erf differently: 2e-16 measured).
+        let close = |a: &serde_json::Value, b: &serde_json::Value| {
+            (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() <= 1e-12
+        };
+        for k in 0..12 {
+            let want = trial(&page[1 + k]);
+            let (a, b) = (
+                out[k]["gamma"].as_array().unwrap(),
+                want["gamma"].as_array().unwrap(),
+            );
+            assert!(
+                a.iter().zip(b).all(|(x, y)| close(x, y)),
+                "kept {keep}: trial {k}'s γ {a:?} vs {b:?}"
+            );
+            assert!(
+                close(&out[k]["value"], &want["value"]),
+                "kept {keep}: trial {k}'s value"
+            );
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    refused(
+        &infomorph(&["search", "--resume", "--study", "/nonexistent/study.jsonl"]),
+        "resume without a study",
+        "--resume needs an existing --study",
+    );
+}

@@ -141,6 +141,76 @@ impl SearchSpec {
     }
 }
 
+/// A search as the page and the JS API describe it (every field optional): `terms` a
+/// list of indices and names or one string as `--terms` takes it, the rest as the
+/// command line's flags. [`SearchOptions::spec`] makes the spec for a run config.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchOptions {
+    pub terms: serde_json::Value,
+    pub trials: usize,
+    pub sampler: String,
+    pub objective: String,
+    pub seed: u64,
+    pub low: f64,
+    pub high: f64,
+    pub startup: usize,
+    pub ei_candidates: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            terms: serde_json::Value::String("all".into()),
+            trials: 20,
+            sampler: "tpe".into(),
+            objective: "val_accuracy".into(),
+            seed: 0,
+            low: -1.0,
+            high: 1.0,
+            startup: 10,
+            ei_candidates: 24,
+        }
+    }
+}
+
+impl SearchOptions {
+    pub fn spec(&self, config: RunConfig) -> Result<SearchSpec, SearchError> {
+        let mut spec = SearchSpec::new(config, self.trials)?;
+        let family = spec
+            .config
+            .model
+            .goal_family()
+            .expect("checked by SearchSpec::new");
+        let list = match &self.terms {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => Ok(s.clone()),
+                    serde_json::Value::Number(n) => Ok(n.to_string()),
+                    other => Err(SearchError::Space(format!(
+                        "a term must be a name or an index, got {other}"
+                    ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(","),
+            other => {
+                return Err(SearchError::Space(format!(
+                    "terms must be a list of names or indices, got {other}"
+                )))
+            }
+        };
+        spec.terms = parse_terms(family, &list)?;
+        spec.sampler = SamplerKind::from_name(&self.sampler)?;
+        spec.objective = Objective::from_name(&self.objective)?;
+        (spec.seed, spec.low, spec.high) = (self.seed, self.low, self.high);
+        (spec.startup, spec.ei_candidates) = (self.startup, self.ei_candidates);
+        spec.space()?;
+        Ok(spec)
+    }
+}
+
 /// A trial handed out for running.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Asked {
@@ -378,6 +448,14 @@ impl Search {
         let at = self.trials.partition_point(|t| t.trial < trial);
         self.trials.insert(at, record);
         Ok(&self.trials[at])
+    }
+
+    /// The γ of a handed-out trial.
+    pub fn pending_gamma(&self, trial: usize) -> Option<Vec<f64>> {
+        self.pending
+            .iter()
+            .find(|a| a.trial == trial)
+            .map(|a| a.gamma.clone())
     }
 
     /// The run configuration of a handed-out trial.

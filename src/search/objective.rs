@@ -68,6 +68,40 @@ impl Objective {
     }
 }
 
+/// The parts of an epoch's metrics an objective reads, from their JSON form (the
+/// page's stats), where a NaN is null.
+#[derive(Deserialize)]
+struct LastEpoch {
+    val_accuracy: Option<f64>,
+    #[serde(default)]
+    hidden_atoms: Vec<Option<f64>>,
+}
+
+impl Objective {
+    /// [`Objective::value`] of an epoch's metrics in their JSON form.
+    pub fn value_of_json(self, last: &serde_json::Value, gamma: &[f64]) -> Result<f64, String> {
+        let m: LastEpoch = serde_json::from_value(last.clone())
+            .map_err(|e| format!("the run's metrics cannot be read: {e}"))?;
+        let metrics = EpochMetrics {
+            epoch: 0,
+            steps: 0,
+            train_accuracy: f64::NAN,
+            train_accuracy_label_context: f64::NAN,
+            val_accuracy: m.val_accuracy.unwrap_or(f64::NAN),
+            test_accuracy: f64::NAN,
+            hidden_atoms: m
+                .hidden_atoms
+                .iter()
+                .map(|a| a.unwrap_or(f64::NAN))
+                .collect(),
+            output_atoms: Vec::new(),
+            seconds: 0.0,
+            steps_per_second: 0.0,
+        };
+        self.value(Some(&metrics), gamma)
+    }
+}
+
 /// How a trial run ended: its value or why it failed, and its seconds.
 #[cfg(not(target_arch = "wasm32"))]
 pub struct Outcome {

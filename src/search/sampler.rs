@@ -11,13 +11,16 @@
 
 use super::study::{Trial, TrialState};
 use super::SearchError;
-use optimizer::distribution::{Distribution, FloatDistribution};
-use optimizer::param::ParamValue;
-use optimizer::parameter::ParamId;
-use optimizer::sampler::{CmaEsSampler, CompletedTrial, Sampler as _};
-use rand_tpe::rngs::StdRng;
-use rand_tpe::{RngExt as _, SeedableRng};
+use crate::rng::Stream;
+#[cfg(not(target_arch = "wasm32"))]
+use optimizer::{
+    distribution::{Distribution, FloatDistribution},
+    param::ParamValue,
+    parameter::ParamId,
+    sampler::{CmaEsSampler, CompletedTrial, Sampler as _},
+};
 use serde::{Deserialize, Serialize};
+#[cfg(not(target_arch = "wasm32"))]
 use std::collections::HashMap;
 
 /// Which algorithm proposes the next γ.
@@ -57,16 +60,44 @@ enum Inner {
     /// Independent TPE per term (Optuna's default; `tpe`'s estimators, rebuilt from the
     /// history at every ask), uniform for the first `startup` complete trials.
     Tpe(TpeSettings),
+    #[cfg(not(target_arch = "wasm32"))]
     Cmaes(CmaEsSampler),
     Random,
+}
+
+/// The project's random stream ([`crate::rng::Stream`]) as the generator `tpe` draws
+/// candidates from (a generator of `rand`'s would add its code to the page's wasm).
+struct SearchRng(Stream);
+
+impl rand_core_010::TryRng for SearchRng {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.0.next_u64() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0.next_u64())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.0.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
 }
 
 /// A seeded sampler over `dims` parameters in [low, high].
 pub struct Sampler {
     inner: Inner,
-    rng: StdRng,
+    rng: SearchRng,
     range: (f64, f64),
+    dims: usize,
+    #[cfg(not(target_arch = "wasm32"))]
     ids: Vec<ParamId>,
+    #[cfg(not(target_arch = "wasm32"))]
     distribution: Distribution,
 }
 
@@ -87,14 +118,26 @@ impl Sampler {
     ) -> Result<Sampler, SearchError> {
         let inner = match kind {
             SamplerKind::Tpe => Inner::Tpe(tpe),
+            #[cfg(not(target_arch = "wasm32"))]
             SamplerKind::Cmaes => Inner::Cmaes(CmaEsSampler::with_seed(seed)),
+            #[cfg(target_arch = "wasm32")]
+            SamplerKind::Cmaes => {
+                return Err(SearchError::Spec(
+                    "CMA-ES runs on the command line (infomorph search --sampler cmaes); \
+                     the page offers tpe and random"
+                        .into(),
+                ))
+            }
             SamplerKind::Random => Inner::Random,
         };
         Ok(Sampler {
             inner,
-            rng: StdRng::seed_from_u64(seed),
+            rng: SearchRng(Stream::new(seed)),
             range: (low, high),
+            dims,
+            #[cfg(not(target_arch = "wasm32"))]
             ids: (0..dims).map(|_| ParamId::new()).collect(),
+            #[cfg(not(target_arch = "wasm32"))]
             distribution: Distribution::Float(FloatDistribution {
                 low,
                 high,
@@ -131,6 +174,7 @@ impl Sampler {
                     }
                 })
                 .collect(),
+            #[cfg(not(target_arch = "wasm32"))]
             Inner::Cmaes(_) => {
                 let worst = complete.iter().fold(0.0f64, |w, (_, v)| w.max(*v));
                 let completed: Vec<CompletedTrial> = history
@@ -152,8 +196,8 @@ impl Sampler {
 
     fn uniform(&mut self) -> Vec<f64> {
         let (low, high) = self.range;
-        (0..self.ids.len())
-            .map(|_| low + (high - low) * self.rng.random::<f64>())
+        (0..self.dims)
+            .map(|_| low + (high - low) * self.rng.0.next_f64())
             .collect()
     }
 
@@ -163,7 +207,7 @@ impl Sampler {
         let n = complete.len();
         let good = ((n as f64 * 0.1).ceil()).min(25.0);
         let (low, high) = self.range;
-        (0..self.ids.len())
+        (0..self.dims)
             .map(|d| {
                 let mut opt = tpe::TpeOptimizerBuilder::new()
                     .gamma(good / n as f64)
@@ -179,12 +223,13 @@ impl Sampler {
                 }
                 match opt.ask(&mut self.rng) {
                     Ok(v) => v.clamp(low, high),
-                    Err(_) => low + (high - low) * self.rng.random::<f64>(),
+                    Err(_) => low + (high - low) * self.rng.0.next_f64(),
                 }
             })
             .collect()
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn completed(&self, id: u64, params: &[f64], value: f64) -> CompletedTrial {
         let params = self
             .ids
@@ -200,6 +245,7 @@ impl Sampler {
         CompletedTrial::new(id, params, distributions, HashMap::new(), value)
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn cmaes(&self, number: u64, history: &[CompletedTrial]) -> Vec<f64> {
         let Inner::Cmaes(s) = &self.inner else {
             unreachable!("called for CMA-ES only")

@@ -7,7 +7,11 @@ pub mod session;
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
+mod search;
+#[cfg(target_arch = "wasm32")]
 pub use bindings::*;
+#[cfg(target_arch = "wasm32")]
+pub use search::SearchStudy;
 
 /// What the engine offers the page (models, goal presets, tasks, terms, limits):
 /// `catalog()` for `www/js/config.js`.

@@ -13,6 +13,7 @@ import { initCards } from "./views/cards.js";
 import { initTransport } from "./views/transport.js";
 import { initIo } from "./io.js";
 import { initApi } from "./api.js";
+import { initSearch } from "./views/search.js";
 
 export async function start(engine, api, urls) {
   // The configuration tables (models, goals, tasks, terms, limits) come from the engine.
@@ -22,15 +23,14 @@ export async function start(engine, api, urls) {
   $("version").textContent = engine.version();
 
   const gpuPromise = detectWebGpu();
-  const worker = await connectWorker(
-    () => new Worker(new URL("./worker.js", import.meta.url), { type: "module" }),
-    { js: urls.js, wasm: urls.module ?? urls.wasm },
-  );
+  const spawnWorker = () => new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const workerInit = { js: urls.js, wasm: urls.module ?? urls.wasm };
+  const worker = await connectWorker(spawnWorker, workerInit);
   const store = createStore(initialState(parsed.state));
   store.update({ adapter: await gpuPromise });
 
   // The page's parts register their actions on `app` (render, reset, adopt, …).
-  const app = { store, worker, engine };
+  const app = { store, worker, engine, spawnWorker, workerInit };
   initBadge(app);
   app.badge();
   initControls(app);
@@ -39,6 +39,7 @@ export async function start(engine, api, urls) {
   initTransport(app);
   initIo(app);
   initApi(app, api);
+  initSearch(app);
 
   const S = store.s;
   /**

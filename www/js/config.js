@@ -76,7 +76,7 @@ export let ACTIVATION_DEFAULTS = Object.freeze({});
 export const PAGE_KEYS = ["embed", "autoplay", "view", "speed", "engine"];
 export const HIDE_KEYS = [
   "task", "upload", "model", "hidden", "batch", "bins", "epochs", "sparse", "lr", "activation",
-  "seed", "goal", "play", "speed", "share", "export", "gatelab", "tabs", "footer",
+  "seed", "goal", "play", "speed", "share", "export", "gatelab", "search", "tabs", "footer",
 ];
 export const SPEEDS = { slow: 2, medium: 10, fast: 0 };
 
@@ -258,7 +258,7 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
       } else if (fromUrl && key === "autoplay") {
         state.page.autoplay = value === "1" || value === "true";
       } else if (fromUrl && key === "view") {
-        if (!["network", "gate"].includes(value)) throw new Error(`unknown view '${value}'`);
+        if (!["network", "gate", "search"].includes(value)) throw new Error(`unknown view '${value}'`);
         state.page.view = value;
       } else if (fromUrl && key === "speed") {
         if (!Object.hasOwn(SPEEDS, value)) throw new Error(`unknown speed '${value}' (slow, medium, fast)`);

@@ -9,9 +9,10 @@ export function initRun(app) {
   const { store, worker } = app;
   const S = store.s;
 
-  function dataFor() {
-    if (S.uploaded) return S.uploaded.data;
-    if (S.state.config.task === "mnist10k") {
+  /** The `data` of a create request for a run config (the page's own by default). */
+  function dataFor(config = null) {
+    if (S.uploaded && (!config || config.task === S.uploaded.name)) return S.uploaded.data;
+    if ((config ?? S.state.config).task === "mnist10k") {
       const base = new URL("mnist10k/", document.baseURI);
       return { kind: "url", images: new URL("images-idx3-ubyte", base).href, labels: new URL("labels-idx1-ubyte", base).href };
     }
@@ -133,5 +134,5 @@ export function initRun(app) {
     }
   });
 
-  Object.assign(app, { reset, setPlaying, latest });
+  Object.assign(app, { reset, setPlaying, latest, dataFor });
 }

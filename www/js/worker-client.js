@@ -82,6 +82,13 @@ export async function connectWorker(spawn, init) {
     on(f) {
       listeners.add(f);
     },
+    /** Ends the worker for good (a stopped goal search): its calls in flight fail. */
+    terminate() {
+      failAll("the worker was stopped");
+      worker.terminate();
+      ready = Promise.reject(new Error("the worker was stopped"));
+      ready.catch(() => {});
+    },
   };
   await start();
   return client;

@@ -60,6 +60,8 @@ export function initTransport(app) {
     S.state.page.view = view;
     $("view-network").hidden = view !== "network";
     $("view-gate").hidden = view !== "gate";
+    $("view-search").hidden = view !== "search";
+    if (view === "search") app.openSearch?.();
     for (const b of document.querySelectorAll(".tabs button")) b.setAttribute("aria-selected", String(b.dataset.view === view));
     if (view === "gate" && !gateStarted) {
       gateStarted = true;

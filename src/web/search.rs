@@ -1,0 +1,148 @@
+//! The page's goal search (`www/js/search.js`): a study that lives on the page's main
+//! thread and hands trials to worker sessions. The sampler, the batches, the study
+//! format and the objective are `crate::search`'s, as on the command line, so that a
+//! study moves between the page and `infomorph search --study` either way.
+
+use crate::network::RunConfig;
+use crate::search::{study, Search, SearchOptions};
+use wasm_bindgen::prelude::*;
+
+fn err(message: impl std::fmt::Display) -> JsError {
+    JsError::new(&message.to_string())
+}
+
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(err)
+}
+
+fn json_of(value: JsValue, what: &str) -> Result<serde_json::Value, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| err(format!("invalid {what}: {e}")))
+}
+
+/// A goal search in the page.
+#[wasm_bindgen]
+pub struct SearchStudy {
+    search: Search,
+}
+
+#[wasm_bindgen]
+impl SearchStudy {
+    /// A new study: `config` a run config object (the trials' run; its `epochs` are
+    /// each trial's budget), `options` `{terms, trials, sampler, objective, seed, low,
+    /// high, startup, ei_candidates}` (any subset).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, options: JsValue) -> Result<SearchStudy, JsError> {
+        let config = RunConfig::from_json(&json_of(config, "config")?.to_string())
+            .map_err(|e| err(format!("invalid config: {e}")))?;
+        let options: SearchOptions = if options.is_undefined() || options.is_null() {
+            SearchOptions::default()
+        } else {
+            serde_json::from_value(json_of(options, "search options")?)
+                .map_err(|e| err(format!("invalid search options: {e}")))?
+        };
+        let spec = options.spec(config).map_err(err)?;
+        Ok(SearchStudy {
+            search: Search::new(spec).map_err(err)?,
+        })
+    }
+
+    /// A study from its JSON lines (exported by the page or written by `infomorph
+    /// search --study`), to go on up to `trials` in all (default: its own total).
+    #[wasm_bindgen(js_name = fromLines)]
+    pub fn from_lines(text: &str, trials: Option<usize>) -> Result<SearchStudy, JsError> {
+        let (stored_spec, stored) = study::parse(text).map_err(err)?;
+        let mut spec = stored_spec.clone();
+        if let Some(t) = trials {
+            spec.trials = t;
+        }
+        Ok(SearchStudy {
+            search: Search::resume(spec, &stored_spec, stored).map_err(err)?,
+        })
+    }
+
+    /// Up to `n` trials to run (all asked with the same history): `[{trial, gamma,
+    /// config}]`; empty when the study is done.
+    pub fn ask(&mut self, n: usize) -> Result<JsValue, JsError> {
+        let batch = self.search.ask(n).map_err(err)?;
+        let out: Vec<serde_json::Value> = batch
+            .iter()
+            .map(|a| {
+                serde_json::json!({"trial": a.trial, "gamma": a.gamma,
+                    "config": self.search.config_for(&a.gamma)})
+            })
+            .collect();
+        to_js(&out)
+    }
+
+    /// How a trial ended: its run's last epoch metrics (the session's `stats().metrics`
+    /// entry), or null with `error` saying why it stopped. Returns the trial record.
+    pub fn tell(
+        &mut self,
+        trial: usize,
+        last: JsValue,
+        error: Option<String>,
+        seconds: f64,
+    ) -> Result<JsValue, JsError> {
+        let value = match error {
+            Some(e) => Err(e),
+            None => {
+                let gamma = self
+                    .search
+                    .pending_gamma(trial)
+                    .ok_or_else(|| err(format!("trial {trial} was not asked")))?;
+                self.search
+                    .spec()
+                    .objective
+                    .value_of_json(&json_of(last, "metrics")?, &gamma)
+            }
+        };
+        let t = self.search.tell(trial, value, seconds).map_err(err)?;
+        to_js(t)
+    }
+
+    /// The finished trials in number order.
+    pub fn trials(&self) -> Result<JsValue, JsError> {
+        to_js(&self.search.trials())
+    }
+
+    /// `{trial, gamma, value}` of the best trial, or null.
+    pub fn best(&self) -> Result<JsValue, JsError> {
+        to_js(&self.search.best())
+    }
+
+    /// The study's search (the header of its JSON lines).
+    pub fn spec(&self) -> Result<JsValue, JsError> {
+        to_js(self.search.spec())
+    }
+
+    /// The searched terms' γ indices and display names.
+    pub fn terms(&self) -> Vec<usize> {
+        self.search.space().terms().to_vec()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.search.space().names()
+    }
+
+    pub fn done(&self) -> bool {
+        self.search.done()
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.search.remaining()
+    }
+
+    /// The study as JSON lines (`infomorph search --study`'s format).
+    #[wasm_bindgen(js_name = toLines)]
+    pub fn to_lines(&self) -> String {
+        let mut text = study::header_line(self.search.spec());
+        text.push('\n');
+        for t in self.search.trials() {
+            text.push_str(&study::trial_line(t));
+            text.push('\n');
+        }
+        text
+    }
+}
