@@ -163,10 +163,11 @@ impl Observer for Progress {
         self.lines[job].set_message("");
         self.say(match &r.error {
             None => format!(
-                "done    {}: test {:.2} % ({:.0} s)",
+                "done    {}: test {:.2} % ({:.1} s training, {:.1} s in all)",
                 spec.describe(),
                 100.0 * r.test_accuracy,
-                r.seconds
+                r.seconds,
+                r.wall_seconds.unwrap_or(r.seconds)
             ),
             Some(e) => format!("stopped {}: {e}", spec.describe()),
         });

@@ -113,8 +113,11 @@ impl Plan {
 pub struct RunResult {
     /// Test accuracy after the last epoch, in [0, 1] (NaN if the run stopped early).
     pub test_accuracy: f64,
-    /// Training and evaluation time summed over the epochs, in seconds.
+    /// Training time summed over the epochs (the epochs' `seconds`), in seconds.
     pub seconds: f64,
+    /// The whole run's time (engine, training, every epoch's evaluation, the run file),
+    /// for a run done now; `None` for one read back from its file.
+    pub wall_seconds: Option<f64>,
     /// Why the run stopped early, if it did.
     pub error: Option<String>,
 }

@@ -100,6 +100,7 @@ pub fn read_finished(path: &Path, config: &RunConfig) -> Option<RunResult> {
             _ => f64::NAN,
         },
         seconds: stored.metrics.iter().filter_map(|m| m.seconds).sum(),
+        wall_seconds: None,
         error: stored.error,
     })
 }
@@ -114,6 +115,7 @@ pub fn run_one(
     on_epoch: &mut dyn FnMut(&EpochMetrics),
     on_notice: &mut dyn FnMut(&str),
 ) -> Result<(String, RunResult), String> {
+    let start = std::time::Instant::now();
     let engine = pollster::block_on(Engine::new(config, task, preference))?;
     for n in engine.notices() {
         on_notice(&n.to_string());
@@ -144,6 +146,7 @@ pub fn run_one(
             _ => f64::NAN,
         },
         seconds: metrics.iter().map(|m| m.seconds).sum(),
+        wall_seconds: Some(start.elapsed().as_secs_f64()),
         error,
     };
     Ok((json, result))

@@ -15,7 +15,7 @@ pub struct Cell {
     pub values: Vec<f64>,
     /// Runs that stopped early (a goal or weight that stopped being finite).
     pub failed: usize,
-    /// Mean time of a run in seconds.
+    /// Mean training time of a run in seconds (without the evaluations).
     pub seconds: f64,
 }
 
@@ -148,7 +148,7 @@ pub fn table_md(plan: &Plan, cells: &[Cell]) -> String {
 /// `table.csv`: one line per cell; accuracies in %, empty where there is none.
 pub fn table_csv(plan: &Plan, cells: &[Cell]) -> String {
     let mut out = String::from(
-        "task,model,label,n,epochs,published,median,min,max,delta,seeds,failed,seconds_per_run\n",
+        "task,model,label,n,epochs,published,median,min,max,delta,seeds,failed,train_seconds_per_run\n",
     );
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
     for c in cells {
@@ -362,6 +362,7 @@ mod tests {
         RunResult {
             test_accuracy: acc,
             seconds: 2.0,
+            wall_seconds: None,
             error: None,
         }
     }
@@ -386,6 +387,7 @@ mod tests {
                 RunResult {
                     test_accuracy: f64::NAN,
                     seconds: 1.0,
+                    wall_seconds: None,
                     error: Some("not finite".into()),
                 },
             ),
