@@ -28,7 +28,7 @@
 INFOMORPH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INFOMORPH_TRUNK_VERSION="0.21.14"
 INFOMORPH_WASM_OPT_VERSION="132"
-INFOMORPH_APT_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers libvulkan1)
+INFOMORPH_APT_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers libvulkan1 postgresql)
 
 _setup_log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -302,12 +302,31 @@ setup_data() {
     setup_fashion_mnist || return 1
 }
 
+# `infomorph search --optuna-storage` (src/cli/optuna.rs): Optuna and the PostgreSQL
+# drivers (psycopg 3 for SQLAlchemy 2.1's postgresql://, psycopg2 for
+# postgresql+psycopg2://) in .venv/ from PyPI, and PostgreSQL from Debian (in
+# INFOMORPH_APT_PACKAGES; tests/optuna_search.rs starts its own server from it).
+INFOMORPH_PIP_PACKAGES=(optuna psycopg2-binary "psycopg[binary]")
+setup_venv() {
+    local venv="$INFOMORPH_ROOT/.venv"
+    if "$venv/bin/python" -c 'import optuna, psycopg2, psycopg' >/dev/null 2>&1; then
+        return 0
+    fi
+    _setup_log "python3 -m venv .venv && pip install ${INFOMORPH_PIP_PACKAGES[*]}"
+    [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || return 1
+    "$venv/bin/pip" install -q --disable-pip-version-check "${INFOMORPH_PIP_PACKAGES[@]}" || return 1
+}
+setup_search() {
+    setup_venv || return 1
+    setup_apt || return 1
+}
+
 # Everything scripts/test.sh needs.
 setup_test() {
     setup_path
     setup_apt_start
     local status=0
-    { setup_rust_components && setup_serve; } || status=$?
+    { setup_rust_components && setup_serve && setup_venv; } || status=$?
     setup_apt_wait || status=$?
     return "$status"
 }

@@ -1,6 +1,7 @@
 //! The native command line. Every subcommand prints a one-line reason to stderr and
 //! exits 2 on bad input, so scripts can tell misuse from success.
 
+mod optuna;
 mod pid;
 mod reproduce;
 mod search;

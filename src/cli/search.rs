@@ -64,6 +64,8 @@ pub struct SearchArgs {
     /// Print the study in --study (trials and best) without running anything.
     #[arg(long)]
     report: bool,
+    #[command(flatten)]
+    optuna: super::optuna::OptunaArgs,
 }
 
 fn spec_of(args: &SearchArgs) -> Result<SearchSpec, String> {
@@ -79,9 +81,12 @@ fn spec_of(args: &SearchArgs) -> Result<SearchSpec, String> {
     if args.idx.is_some() {
         config.task = "mnist".into();
     }
-    let trials = args
-        .trials
-        .ok_or("--trials is needed: the study's total number of trials")?;
+    let trials = match args.trials {
+        Some(t) => t,
+        // An Optuna study's report needs no count.
+        None if args.report => 1,
+        None => return Err("--trials is needed: the study's total number of trials".into()),
+    };
     let mut spec = SearchSpec::new(config, trials)?;
     let family = spec
         .config
@@ -114,6 +119,9 @@ fn read_study(path: &PathBuf) -> Result<Option<(SearchSpec, Vec<Trial>)>, String
 
 /// `infomorph search`.
 pub fn run_search(args: SearchArgs) -> Result<(), String> {
+    if let Some(storage) = &args.optuna.optuna_storage {
+        return run_optuna(&args, storage);
+    }
     if args.report {
         return report(&args);
     }
@@ -200,6 +208,38 @@ pub fn run_search(args: SearchArgs) -> Result<(), String> {
     }
     print_best(&search, args.json);
     Ok(())
+}
+
+/// `--optuna-storage`: one worker of a shared Optuna study (src/cli/optuna.rs).
+fn run_optuna(args: &SearchArgs, storage: &str) -> Result<(), String> {
+    let name = args
+        .optuna
+        .study_name
+        .as_deref()
+        .ok_or("--optuna-storage needs --study-name NAME")?;
+    if args.study.is_some() {
+        return Err("--optuna-storage keeps the study in Optuna: leave out --study".into());
+    }
+    if args.jobs != 1 {
+        return Err(
+            "--optuna-storage runs one trial at a time: start more workers instead of --jobs"
+                .into(),
+        );
+    }
+    if SamplerKind::from_name(&args.sampler)? != SamplerKind::Tpe {
+        return Err("--optuna-storage samples with Optuna's TPE: leave out --sampler".into());
+    }
+    let spec = spec_of(args)?;
+    if args.report {
+        return super::optuna::report(&spec, storage, name);
+    }
+    let pref = preference(&args.run)?;
+    // The storage is checked (and the study made) before any data is loaded.
+    super::optuna::Optuna::new(storage, name).create_study()?;
+    let task = Arc::new(load_task(&spec.config, args.idx.as_ref())?);
+    spec.objective.check_task(&task)?;
+    let pref = search::trial_engine(&spec.config, task.clone(), pref)?;
+    super::optuna::run_worker(&spec, storage, name, task, pref, args.json)
 }
 
 /// Opens the study file for appending; a new one gets the header line first.
