@@ -121,3 +121,50 @@ pub struct RunResult {
     /// Why the run stopped early, if it did.
     pub error: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::config::ModelKind;
+
+    #[test]
+    fn runs_go_seed_by_seed_with_readout_once_per_seed() {
+        let plan = Plan {
+            task: "mnist".into(),
+            rows: vec![row_by_id("readout").unwrap(), &ROWS[0]],
+            sizes: vec![10, 100],
+            seeds: 2,
+            epochs: 3,
+        };
+        let runs = plan.runs();
+        let described: Vec<String> = runs.iter().map(RunSpec::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "readout seed 0",
+                "lateral-heuristic N=10 seed 0",
+                "lateral-heuristic N=100 seed 0",
+                "readout seed 1",
+                "lateral-heuristic N=10 seed 1",
+                "lateral-heuristic N=100 seed 1",
+            ]
+        );
+        assert_eq!(
+            plan.file_name(&runs[2]),
+            "mnist_e3_lateral-heuristic_n100_s0.json"
+        );
+        assert_eq!(plan.file_name(&runs[3]), "mnist_e3_readout_nany_s1.json");
+        let c = plan.config(&runs[5]);
+        assert_eq!(
+            (c.model, c.goal.as_str(), c.hidden),
+            (ModelKind::Lateral, "heuristic", 100)
+        );
+        assert_eq!(
+            (c.epochs, c.data_seed, c.init_seed, c.sample_seed),
+            (3, 1, 1, 1)
+        );
+        c.validate().unwrap();
+        plan.config(&runs[0]).validate().unwrap();
+        assert!(plan.has_reference());
+    }
+}
