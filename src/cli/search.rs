@@ -64,6 +64,11 @@ pub struct SearchArgs {
     /// Print the study in --study (trials and best) without running anything.
     #[arg(long)]
     report: bool,
+    /// Go on with the search stored in --study (its header: model, task, terms,
+    /// sampler, seed, …; e.g. a study exported by the page), up to --trials in all
+    /// (default: its own total); the flags that define a search are not read.
+    #[arg(long)]
+    resume: bool,
     #[command(flatten)]
     optuna: super::optuna::OptunaArgs,
 }
@@ -128,12 +133,22 @@ pub fn run_search(args: SearchArgs) -> Result<(), String> {
     if args.jobs == 0 {
         return Err("--jobs must be at least 1".into());
     }
-    let spec = spec_of(&args)?;
-    let pref = preference(&args.run)?;
     let stored = match &args.study {
         Some(path) => read_study(path)?,
         None => None,
     };
+    let spec = if args.resume {
+        let (stored_spec, _) = stored
+            .as_ref()
+            .ok_or("--resume needs an existing --study FILE")?;
+        let mut spec = stored_spec.clone();
+        spec.trials = args.trials.unwrap_or(spec.trials);
+        spec.space()?;
+        spec
+    } else {
+        spec_of(&args)?
+    };
+    let pref = preference(&args.run)?;
     let mut search = match &stored {
         Some((stored_spec, trials)) => Search::resume(spec.clone(), stored_spec, trials.clone())?,
         None => Search::new(spec.clone())?,
@@ -217,8 +232,10 @@ fn run_optuna(args: &SearchArgs, storage: &str) -> Result<(), String> {
         .study_name
         .as_deref()
         .ok_or("--optuna-storage needs --study-name NAME")?;
-    if args.study.is_some() {
-        return Err("--optuna-storage keeps the study in Optuna: leave out --study".into());
+    if args.study.is_some() || args.resume {
+        return Err(
+            "--optuna-storage keeps the study in Optuna: leave out --study and --resume".into(),
+        );
     }
     if args.jobs != 1 {
         return Err(

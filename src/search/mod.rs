@@ -141,13 +141,29 @@ impl SearchSpec {
     }
 }
 
+/// The searched terms as the page gives them: one `--terms` string, or a list.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Terms {
+    Text(String),
+    List(Vec<Term>),
+}
+
+/// A term by its index (paper order) or name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Term {
+    Index(usize),
+    Name(String),
+}
+
 /// A search as the page and the JS API describe it (every field optional): `terms` a
 /// list of indices and names or one string as `--terms` takes it, the rest as the
 /// command line's flags. [`SearchOptions::spec`] makes the spec for a run config.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SearchOptions {
-    pub terms: serde_json::Value,
+    pub terms: Terms,
     pub trials: usize,
     pub sampler: String,
     pub objective: String,
@@ -161,7 +177,7 @@ pub struct SearchOptions {
 impl Default for SearchOptions {
     fn default() -> Self {
         SearchOptions {
-            terms: serde_json::Value::String("all".into()),
+            terms: Terms::Text("all".into()),
             trials: 20,
             sampler: "tpe".into(),
             objective: "val_accuracy".into(),
@@ -183,23 +199,15 @@ impl SearchOptions {
             .goal_family()
             .expect("checked by SearchSpec::new");
         let list = match &self.terms {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Array(items) => items
+            Terms::Text(s) => s.clone(),
+            Terms::List(items) => items
                 .iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => Ok(s.clone()),
-                    serde_json::Value::Number(n) => Ok(n.to_string()),
-                    other => Err(SearchError::Space(format!(
-                        "a term must be a name or an index, got {other}"
-                    ))),
+                .map(|t| match t {
+                    Term::Index(i) => i.to_string(),
+                    Term::Name(n) => n.clone(),
                 })
-                .collect::<Result<Vec<_>, _>>()?
+                .collect::<Vec<_>>()
                 .join(","),
-            other => {
-                return Err(SearchError::Space(format!(
-                    "terms must be a list of names or indices, got {other}"
-                )))
-            }
         };
         spec.terms = parse_terms(family, &list)?;
         spec.sampler = SamplerKind::from_name(&self.sampler)?;

@@ -68,32 +68,23 @@ impl Objective {
     }
 }
 
-/// The parts of an epoch's metrics an objective reads, from their JSON form (the
-/// page's stats), where a NaN is null.
-#[derive(Deserialize)]
-struct LastEpoch {
-    val_accuracy: Option<f64>,
-    #[serde(default)]
-    hidden_atoms: Vec<Option<f64>>,
-}
-
 impl Objective {
-    /// [`Objective::value`] of an epoch's metrics in their JSON form.
-    pub fn value_of_json(self, last: &serde_json::Value, gamma: &[f64]) -> Result<f64, String> {
-        let m: LastEpoch = serde_json::from_value(last.clone())
-            .map_err(|e| format!("the run's metrics cannot be read: {e}"))?;
+    /// [`Objective::value`] from the two numbers it reads of an epoch (the page's
+    /// stats): the validation accuracy and the hidden layer's mean terms (NaN: absent).
+    pub fn value_of(
+        self,
+        val_accuracy: f64,
+        hidden_atoms: Vec<f64>,
+        gamma: &[f64],
+    ) -> Result<f64, String> {
         let metrics = EpochMetrics {
             epoch: 0,
             steps: 0,
             train_accuracy: f64::NAN,
             train_accuracy_label_context: f64::NAN,
-            val_accuracy: m.val_accuracy.unwrap_or(f64::NAN),
+            val_accuracy,
             test_accuracy: f64::NAN,
-            hidden_atoms: m
-                .hidden_atoms
-                .iter()
-                .map(|a| a.unwrap_or(f64::NAN))
-                .collect(),
+            hidden_atoms,
             output_atoms: Vec::new(),
             seconds: 0.0,
             steps_per_second: 0.0,

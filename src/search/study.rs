@@ -73,28 +73,33 @@ pub fn parse(text: &str) -> Result<(SearchSpec, Vec<Trial>), SearchError> {
             continue;
         }
         let at = |e: serde_json::Error| SearchError::Study(format!("line {}: {e}", i + 1));
-        let value: serde_json::Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            // A last line without its newline is a write cut short (a killed search):
-            // that trial is run again.
-            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => continue,
-            Err(e) => return Err(at(e)),
-        };
-        if value.get("best").is_some() {
+        // A last line without its newline is a write cut short (a killed search): that
+        // trial is run again.
+        let cut_short = i + 1 == lines.len() && !text.ends_with('\n');
+        // The line's kind by its first key (every line is one object this module wrote,
+        // or the page): read straight into its type.
+        if line.starts_with("{\"best\"") {
             continue;
         }
-        if value.get("search").is_some() {
+        if line.starts_with("{\"search\"") {
             if spec.is_some() {
                 return Err(SearchError::Study(format!(
                     "line {}: a second search header",
                     i + 1
                 )));
             }
-            let h: Header = serde_json::from_value(value).map_err(at)?;
-            spec = Some(h.search);
+            match serde_json::from_str::<Header>(line) {
+                Ok(h) => spec = Some(h.search),
+                Err(_) if cut_short => {}
+                Err(e) => return Err(at(e)),
+            }
             continue;
         }
-        let trial: Trial = serde_json::from_value(value).map_err(at)?;
+        let trial: Trial = match serde_json::from_str(line) {
+            Ok(t) => t,
+            Err(_) if cut_short => continue,
+            Err(e) => return Err(at(e)),
+        };
         if spec.is_none() {
             return Err(SearchError::Study(format!(
                 "line {}: a trial before the search header",

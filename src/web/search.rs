@@ -39,7 +39,7 @@ impl SearchStudy {
         let options: SearchOptions = if options.is_undefined() || options.is_null() {
             SearchOptions::default()
         } else {
-            serde_json::from_value(json_of(options, "search options")?)
+            serde_wasm_bindgen::from_value(options)
                 .map_err(|e| err(format!("invalid search options: {e}")))?
         };
         let spec = options.spec(config).map_err(err)?;
@@ -76,12 +76,14 @@ impl SearchStudy {
         to_js(&out)
     }
 
-    /// How a trial ended: its run's last epoch metrics (the session's `stats().metrics`
-    /// entry), or null with `error` saying why it stopped. Returns the trial record.
+    /// How a trial ended: of its run's last epoch (the session's `stats().metrics`
+    /// entry) the validation accuracy and the hidden layer's mean terms (NaN where
+    /// absent), or `error` saying why it stopped. Returns the trial record.
     pub fn tell(
         &mut self,
         trial: usize,
-        last: JsValue,
+        val_accuracy: f64,
+        hidden_atoms: Vec<f64>,
         error: Option<String>,
         seconds: f64,
     ) -> Result<JsValue, JsError> {
@@ -95,7 +97,7 @@ impl SearchStudy {
                 self.search
                     .spec()
                     .objective
-                    .value_of_json(&json_of(last, "metrics")?, &gamma)
+                    .value_of(val_accuracy, hidden_atoms, &gamma)
             }
         };
         let t = self.search.tell(trial, value, seconds).map_err(err)?;

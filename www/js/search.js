@@ -65,7 +65,8 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
             for (let asked = queue.shift(); asked && !me.stopped; asked = queue.shift()) {
               const r = await trial(w, asked);
               if (me.stopped) return;
-              const record = study.tell(asked.trial, r.last, r.error ?? undefined, r.seconds);
+              const atoms = Float64Array.from(r.last?.hidden_atoms ?? [], (x) => x ?? NaN);
+              const record = study.tell(asked.trial, r.last?.val_accuracy ?? NaN, atoms, r.error ?? undefined, r.seconds);
               onTrial(record, study);
             }
           }),
