@@ -11,9 +11,11 @@ import { initBadge } from "./views/badge.js";
 import { initControls } from "./views/controls.js";
 import { initCards } from "./views/cards.js";
 import { initTransport } from "./views/transport.js";
+import { initTabs } from "./views/tabs.js";
 import { initIo } from "./io.js";
 import { initApi } from "./api.js";
 import { initSearch } from "./views/search.js";
+import { registerOffline } from "./offline.js";
 
 export async function start(engine, api, urls) {
   // The configuration tables (models, goals, tasks, terms, limits) come from the engine.
@@ -37,6 +39,7 @@ export async function start(engine, api, urls) {
   initRun(app);
   initCards(app);
   initTransport(app);
+  initTabs(app);
   initIo(app);
   initApi(app, api);
   initSearch(app);
@@ -77,4 +80,7 @@ export async function start(engine, api, urls) {
     await app.adopt(next, { autoplay: true }).catch(() => {});
   }
   if (!S.stats) D.placeholder(ctx("heat"), "press play");
+  // After the first session started, so caching the files for offline use does not
+  // compete with the page's own loading.
+  registerOffline();
 }

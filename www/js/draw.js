@@ -1,7 +1,9 @@
 // Canvas drawing: colour scales, heat maps, line charts, the PID lattice diagram.
+// Placeholders also describe the canvas for screen readers (describe.js).
+import { describe } from "./describe.js";
 
 export const INK = "#1d2430";
-export const MUTED = "#6b7587";
+export const MUTED = "#5f6879";
 export const GRID = "#e3e7ee";
 export const SERIES = ["#d1495b", "#2e86ab", "#edae49", "#3b8f5a", "#7b4fa0", "#00798c", "#b3589a", "#8a6d3b"];
 
@@ -38,6 +40,7 @@ export function text(ctx, s, x, y, { size = 11, color = INK, align = "left", bas
 }
 
 export function placeholder(ctx, message) {
+  describe(ctx.canvas, message);
   clear(ctx);
   text(ctx, message, ctx.canvas.width / 2, ctx.canvas.height / 2, { color: MUTED, align: "center", base: "middle", size: 13 });
 }

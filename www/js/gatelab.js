@@ -1,6 +1,7 @@
 // The gate lab: a PID calculator. Edit the joint pmf of 2 or 3 binary inputs and a
 // binary target; atoms, H_res and pointwise values update on every keystroke.
 import * as D from "./draw.js";
+import { describe, namedValues } from "./describe.js";
 
 const $ = (id) => document.getElementById(id);
 const LETTERS = ["1", "2", "3"];
@@ -107,6 +108,9 @@ export function startGateLab(engine) {
     const labels = pid.names.map((x) => D.displayName(x, LETTERS));
     drawBars(labels, pid.terms);
     D.lattice($("g-lattice").getContext("2d"), pid.names, pid.terms, LETTERS, { title: "atoms on the redundancy lattice" });
+    const values = namedValues(labels, pid.terms, 3);
+    describe($("g-atoms"), `bars of every atom and H_res (bits): ${values}`);
+    describe($("g-lattice"), `${labels.length - 1} atoms on the redundancy lattice of ${n} inputs (bits): ${namedValues(labels.slice(0, -1), pid.terms, 3)}`);
     const summary = $("g-summary");
     summary.replaceChildren();
     const atomsSum = pid.terms.slice(0, -1).reduce((a, b) => a + b, 0);

@@ -33,8 +33,12 @@ const types = {
   ".bin": "application/octet-stream",
 };
 
-/** Starts the server; returns {baseUrl, requests (every path asked for), close()}. */
-export async function serve() {
+/**
+ * Starts the server; returns {baseUrl, requests (every path asked for), close()}.
+ * `dir`: the built page to serve (default dist/), e.g. a copy a test changes to
+ * play a new deployment.
+ */
+export async function serve({ dir = dist } = {}) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
@@ -51,8 +55,8 @@ export async function serve() {
       return;
     }
     const rel = decodeURIComponent(url.pathname.slice(subPath.length)) || "index.html";
-    const file = path.resolve(dist, rel);
-    if (!file.startsWith(dist + path.sep)) {
+    const file = path.resolve(dir, rel);
+    if (!file.startsWith(path.resolve(dir) + path.sep)) {
       res.writeHead(403).end();
       return;
     }

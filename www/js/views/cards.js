@@ -1,8 +1,11 @@
 // The network view's cards: the counters, the PID heat map, and drawing every card
 // from the latest snapshot. Cards that are not displayed (embed mode hides some, the
-// gate view all) are not drawn; those skipped are drawn when shown again.
+// gate view all) are not drawn; those skipped are drawn when shown again. Neurons are
+// picked by a click on the heat map or the receptive fields, or with the keyboard on
+// either canvas (focusable: arrow keys, Home, End; Enter or Space opens the inspector).
 import * as D from "../draw.js";
 import { $, ctx } from "../dom.js";
+import { describe, namedValues } from "../describe.js";
 import { initLattice } from "./lattice.js";
 import { initTrace } from "./trace.js";
 import { initFields } from "./fields.js";
@@ -60,12 +63,20 @@ export function initCards(app) {
     const gamma = stats.gamma;
     geom.heat = D.heatmap(ctx("heat"), stats.atoms, labels, { selected, gamma });
     if (!geom.heat) D.placeholder(ctx("heat"), "press play or step: atoms appear after the first step");
+    else describeHeat(stats, labels, selected);
     drawLattice();
     if (showTrace) drawTrace(labels);
     drawFields();
     drawCurves();
     if (showConfusion) drawConfusion();
     if (selected >= 0) refreshNeuron(false);
+  }
+
+  function describeHeat(stats, labels, selected) {
+    const n = stats.atoms.length;
+    const mean = stats.mean_atoms.length ? namedValues(labels, stats.mean_atoms) : "not yet measured";
+    const picked = selected >= 0 && selected < n ? `; neuron ${selected} selected (arrow keys choose another)` : "";
+    describe($("heat"), `${n} ${stats.layer} neurons × ${labels.length} atoms at step ${stats.step}; mean over neurons (bits): ${mean}${picked}`);
   }
 
   function pick(canvas, g, e) {
@@ -87,9 +98,45 @@ export function initCards(app) {
     render();
     refreshNeuron(true);
   }
+  /** Whether the fields canvas shows the neurons the heat map shows (so picks there apply). */
+  const fieldsPick = () => S.stats?.fields_layer === S.stats?.layer && geom.fields !== null;
   $("heat").addEventListener("click", (e) => select(pick($("heat"), geom.heat, e)));
   $("fields").addEventListener("click", (e) => {
-    if (S.stats?.fields_layer === S.stats?.layer) select(pick($("fields"), geom.fields, e));
+    if (fieldsPick()) select(pick($("fields"), geom.fields, e));
+  });
+
+  /**
+   * The neuron a key moves to from `from` among `n` (`cols` per row on a grid of
+   * receptive fields, 1 for the heat map's rows), or null for a key that is not ours.
+   */
+  function keyTarget(key, from, n, cols) {
+    const moves = { ArrowUp: -cols, ArrowDown: cols, ArrowLeft: -1, ArrowRight: 1, PageUp: -10 * cols, PageDown: 10 * cols };
+    if (key in moves) return Math.max(0, Math.min(n - 1, from + moves[key]));
+    if (key === "Home") return 0;
+    if (key === "End") return n - 1;
+    return null;
+  }
+  function onNeuronKey(e, cols) {
+    const n = S.stats?.atoms.length ?? 0;
+    if (!n || e.altKey || e.ctrlKey || e.metaKey) return;
+    const from = Math.max(0, Math.min(n - 1, S.selected));
+    if (e.key === "Enter" || e.key === " ") {
+      // Space here picks the neuron rather than playing (transport.js leaves keys that
+      // were handled alone).
+      e.preventDefault();
+      select(from);
+      $("card-neuron").scrollIntoView({ block: "nearest" });
+      return;
+    }
+    const to = keyTarget(e.key, from, n, cols);
+    if (to === null) return;
+    e.preventDefault();
+    select(to);
+    $("neuron-live").textContent = `neuron ${to} of ${n} selected`;
+  }
+  $("heat").addEventListener("keydown", (e) => onNeuronKey(e, 1));
+  $("fields").addEventListener("keydown", (e) => {
+    if (fieldsPick()) onNeuronKey(e, geom.fields.kind === "grid" ? geom.fields.cols : 1);
   });
 
   Object.assign(app, { render, redrawStale });

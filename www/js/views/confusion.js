@@ -1,6 +1,7 @@
 // The confusion-matrix card (test set).
 import * as D from "../draw.js";
 import { ctx } from "../dom.js";
+import { describe } from "../describe.js";
 
 export function initConfusion(app) {
   const S = app.store.s;
@@ -37,6 +38,24 @@ export function initConfusion(app) {
       D.text(c, String(i), ox + (i + 0.5) * size, oy - 6, { size: 10, align: "center", color: D.MUTED });
     }
     D.text(c, "true ↓  predicted →", ox, H - 4, { size: 10, color: D.MUTED });
+    describe(c.canvas, summary(conf, k));
+  }
+
+  /** Test accuracy and the most frequent confusion, in words. */
+  function summary(conf, k) {
+    let total = 0;
+    let right = 0;
+    let worst = null;
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        const v = conf[i * k + j];
+        total += v;
+        if (i === j) right += v;
+        else if (v > 0 && (!worst || v > worst.v)) worst = { i, j, v };
+      }
+    }
+    const acc = total ? `${((100 * right) / total).toFixed(1)} % of ${total} test samples right` : "no test samples";
+    return `${k} classes, ${acc}${worst ? `; most frequent error: true ${worst.i} predicted as ${worst.j} (${worst.v} times)` : ""}`;
   }
 
   return drawConfusion;

@@ -121,7 +121,10 @@ export function initControls(app) {
     termNames.forEach((name, i) => {
       const label = D.displayName(name, letters);
       const tip = explain(name, letters, words);
-      const range = el("input", { type: "range", min: "-1", max: "1", step: "0.01", "aria-label": `γ ${label}`, title: tip, dataset: { term: String(i) } });
+      // The slider spans every γ the engine accepts (the catalog's limit, as URLs and
+      // JSON do), so a shared γ = 3 shows as 3, not as the end of a shorter slider.
+      const [min, max] = C.GAMMA_RANGE;
+      const range = el("input", { type: "range", min: String(min), max: String(max), step: "0.01", "aria-label": `γ ${label}`, title: tip, dataset: { term: String(i) } });
       range.value = gamma[i];
       const num = el("output", { text: gamma[i].toFixed(2) });
       range.addEventListener("input", () => {

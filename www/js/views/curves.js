@@ -1,6 +1,7 @@
 // The accuracy card (train, validation, test per epoch) and the goal-over-training card.
 import * as D from "../draw.js";
 import { ctx } from "../dom.js";
+import { describe, num } from "../describe.js";
 
 export function initCurves(app) {
   const S = app.store.s;
@@ -17,10 +18,18 @@ export function initCurves(app) {
       D.placeholder(c, "one class only (unsupervised task): no accuracy");
     } else if (!m.length) {
       D.placeholder(c, stats.classes > 1 ? "accuracy appears after the first epoch" : "one class only (unsupervised task): no accuracy");
-    } else D.lineChart(c, series, { xlabel: "epoch", ylabel: "accuracy", ymin: 0, ymax: 1 });
+    } else {
+      D.lineChart(c, series, { xlabel: "epoch", ylabel: "accuracy", ymin: 0, ymax: 1 });
+      const e = m[m.length - 1];
+      describe(c.canvas, `epoch ${e.epoch}: train ${num(e.train_accuracy)}, val ${num(e.val_accuracy)}, test ${num(e.test_accuracy)}`);
+    }
     const g = ctx("goalcurve");
     if (!goalTrace.length) D.placeholder(g, "goal per step appears once training runs");
-    else D.lineChart(g, [{ name: `goal γ·atoms (${stats.layer} mean)`, color: "#0b6e4f", points: goalTrace }], { xlabel: "step", ylabel: "bits", legendCols: 1 });
+    else {
+      D.lineChart(g, [{ name: `goal γ·atoms (${stats.layer} mean)`, color: "#0b6e4f", points: goalTrace }], { xlabel: "step", ylabel: "bits", legendCols: 1 });
+      const [step, goal] = goalTrace[goalTrace.length - 1];
+      describe(g.canvas, `${stats.layer} mean of γ·atoms per step, ${num(goal, 3)} bits at step ${step}`);
+    }
   }
 
   return drawCurves;

@@ -3,6 +3,7 @@
 // drawn (for clicks).
 import * as D from "../draw.js";
 import { $, ctx } from "../dom.js";
+import { describe } from "../describe.js";
 
 export function initFields(app, geom) {
   const S = app.store.s;
@@ -15,6 +16,7 @@ export function initFields(app, geom) {
       $("fields-hint").textContent = "Output class over the input plane (colour = class, strength = confidence) with test points.";
       drawDecision(c);
       geom.fields = null;
+      describe(c.canvas, `output class over the input plane (${stats.classes} classes) with ${S.points ? S.points.length / 3 : 0} test points`, "Decision map");
       return;
     }
     $("fields-title").textContent = stats.image ? "Receptive fields" : "Feed-forward weights";
@@ -62,13 +64,22 @@ export function initFields(app, geom) {
         }
       }
       geom.fields = { kind: "grid", cols, size, n };
+      describe(c.canvas, `feed-forward weights of ${n} ${stats.fields_layer} neurons as ${h}×${w} images, ${cols} per row${picked(n)}`, "Receptive fields");
     } else {
       const rows = [];
       for (let i = 0; i < n; i++) rows.push(Array.from(fields.subarray(i * dim, (i + 1) * dim)));
       const labels = Array.from({ length: dim }, (_, j) => `x${j}`);
       const g = D.heatmap(c, rows, labels.length > 40 ? labels.map(() => "") : labels, { selected });
       geom.fields = g ? { kind: "rows", ...g } : null;
+      describe(c.canvas, `${n} ${stats.fields_layer} neurons × ${dim} inputs${picked(n)}`, "Feed-forward weights");
     }
+  }
+
+  /** The selection, when the picture shows the neurons the heat map shows. */
+  function picked(n) {
+    const { stats, selected } = S;
+    if (stats.fields_layer !== stats.layer || selected < 0 || selected >= n) return "";
+    return `; neuron ${selected} selected (arrow keys choose another)`;
   }
 
   const CLASS_COLORS = [[209, 73, 91], [46, 134, 171], [237, 174, 73], [59, 143, 90], [123, 79, 160], [0, 121, 140], [179, 88, 154], [138, 109, 59], [90, 90, 90], [200, 120, 60]];

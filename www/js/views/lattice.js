@@ -3,6 +3,7 @@
 import * as D from "../draw.js";
 import { explain, sourceWords } from "../explain.js";
 import { $, ctx } from "../dom.js";
+import { describe, num } from "../describe.js";
 
 export function initLattice(app) {
   const S = app.store.s;
@@ -32,6 +33,24 @@ export function initLattice(app) {
       title: `mean over ${stats.atoms.length} ${stats.layer} neurons`,
       mode: latticeMode,
     });
+    describeLattice(stats);
+  }
+
+  /** The largest atoms by size and which the goal weights (19 atoms are too many to read out). */
+  function describeLattice(stats) {
+    const names = stats.names.map((n) => D.displayName(n, stats.sources));
+    if (!stats.mean_atoms.length) {
+      describe($("lattice"), `${names.length} atoms, not yet measured`);
+      return;
+    }
+    const order = stats.mean_atoms.map((v, i) => i).filter((i) => stats.names[i] !== "H_res");
+    order.sort((a, b) => Math.abs(stats.mean_atoms[b]) - Math.abs(stats.mean_atoms[a]));
+    const largest = order.slice(0, 3).map((i) => `${names[i]} ${num(stats.mean_atoms[i])}`).join(", ");
+    const weighted = names.filter((n, i) => stats.gamma[i] !== 0 && stats.names[i] !== "H_res");
+    describe(
+      $("lattice"),
+      `mean over ${stats.atoms.length} ${stats.layer} neurons, largest atoms (bits): ${largest}; weighted by the goal: ${weighted.join(", ") || "none"}`,
+    );
   }
 
   $("lattice").addEventListener("mousemove", (e) => {

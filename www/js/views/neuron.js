@@ -2,6 +2,7 @@
 // worker) and its PID (decomposed on the main thread), beside its training atoms.
 import * as D from "../draw.js";
 import { $, ctx } from "../dom.js";
+import { describe, namedValues } from "../describe.js";
 import { REQ } from "../worker-client.js";
 
 export function initNeuron(app) {
@@ -114,6 +115,12 @@ export function initNeuron(app) {
     c.moveTo(mid, 20);
     c.lineTo(mid, 22 + names.length * bh);
     c.stroke();
+    const shown = names.map((n) => D.displayName(n, letters));
+    describe(
+      c.canvas,
+      `binned joint histogram of its inputs and output (${k} bins per source); PID of the histogram (bits): ${namedValues(shown, vals, 3)}`,
+      `Neuron ${selected} (${stats.layer} layer)`,
+    );
   }
 
   return refreshNeuron;

@@ -5,6 +5,7 @@
 import * as C from "../config.js";
 import * as D from "../draw.js";
 import { $, ctx, alertBox } from "../dom.js";
+import { describe } from "../describe.js";
 import { createSearcher, maxWorkers } from "../search.js";
 
 export function initSearch(app) {
@@ -18,7 +19,6 @@ export function initSearch(app) {
   });
   let study = null;
   let built = false;
-  let lastAlt = 0;
 
   function termBoxes() {
     const box = $("s-terms");
@@ -125,13 +125,9 @@ export function initSearch(app) {
       { name: "best so far", points: bestSoFar },
     ], { xlabel: "trial", ylabel: study.spec().objective });
     scatter(c2, trials);
-    const now = performance.now();
-    if (now - lastAlt > 1000) {
-      lastAlt = now;
-      const b = study.best();
-      c1.canvas.setAttribute("aria-label", `Value per trial: ${study.trials().length} trials${b ? `, best ${b.value.toFixed(3)} at trial ${b.trial}` : ""}`);
-      c2.canvas.setAttribute("aria-label", `γ against value for ${study.names().length} searched terms`);
-    }
+    const b = study.best();
+    describe(c1.canvas, `${study.trials().length} trials${b ? `, best ${b.value.toFixed(3)} at trial ${b.trial}` : ""}`);
+    describe(c2.canvas, `${trials.length} trials against γ of ${study.names().length} searched terms`);
   }
 
   /** Small multiples: value against γ_i for each searched term. */

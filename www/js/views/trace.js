@@ -1,6 +1,7 @@
 // The "atoms over training" card: median over neurons with the 10–90 % band, per atom.
 import * as D from "../draw.js";
 import { ctx } from "../dom.js";
+import { describe, namedValues } from "../describe.js";
 
 export function initTrace(app) {
   const S = app.store.s;
@@ -62,6 +63,8 @@ export function initTrace(app) {
       D.text(c, labels[j], ox + 7, oy + 14, { size: 10, bold: stats.gamma[j] !== 0 });
       D.text(c, Number.isFinite(last) ? last.toFixed(3) : "–", ox + cw - 7, oy + 14, { size: 10, align: "right", color: D.MUTED });
     }
+    const end = trace[trace.length - 1];
+    describe(c.canvas, `medians over neurons from step ${x0} to ${end.step}; at step ${end.step} (bits): ${namedValues(labels, end.med)}`);
   }
 
   return drawTrace;

@@ -1,8 +1,7 @@
 // Transport (play, step, reset, speed, the space key), pausing while the tab is hidden
-// or the embedded frame is offscreen, and the view tabs.
+// or the embedded frame is offscreen. (The view tabs are in tabs.js.)
 import * as C from "../config.js";
 import { $, alertBox } from "../dom.js";
-import { startGateLab } from "../gatelab.js";
 import { REQ } from "../worker-client.js";
 
 export function initTransport(app) {
@@ -32,7 +31,8 @@ export function initTransport(app) {
     app.updateUrl();
   });
   document.addEventListener("keydown", (e) => {
-    if (e.code === "Space" && !["INPUT", "TEXTAREA", "SELECT", "BUTTON"].includes(document.activeElement?.tagName)) {
+    // A key a focused control already handled (a neuron picked with Space) is not play.
+    if (e.code === "Space" && !e.defaultPrevented && !["INPUT", "TEXTAREA", "SELECT", "BUTTON"].includes(document.activeElement?.tagName)) {
       e.preventDefault();
       app.setPlaying(!S.wantPlay);
     }
@@ -54,23 +54,5 @@ export function initTransport(app) {
     }).observe(document.querySelector(".plots"));
   }
 
-  // ----- tabs -----
-  let gateStarted = false;
-  function showView(view) {
-    S.state.page.view = view;
-    $("view-network").hidden = view !== "network";
-    $("view-gate").hidden = view !== "gate";
-    $("view-search").hidden = view !== "search";
-    if (view === "search") app.openSearch?.();
-    for (const b of document.querySelectorAll(".tabs button")) b.setAttribute("aria-selected", String(b.dataset.view === view));
-    if (view === "gate" && !gateStarted) {
-      gateStarted = true;
-      startGateLab(app.engine);
-    }
-    app.updateUrl();
-    app.redrawStale();
-  }
-  for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showView(b.dataset.view));
-
-  Object.assign(app, { syncSpeed, showView });
+  Object.assign(app, { syncSpeed });
 }

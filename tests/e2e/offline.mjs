@@ -1,0 +1,107 @@
+// Offline use (www/sw.js, www/js/offline.js): after a first visit the page works with
+// the network off, MNIST-10k included, and a new deployment is offered as a reload and
+// replaces the old cache. The page is served from a copy of dist/ that the update test
+// changes as a deployment would.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdtemp, readFile, appendFile, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { serve, launch, watch, dist, root } from "./lib/serve.mjs";
+
+let site;
+let server;
+let browser;
+
+before(async () => {
+  site = await mkdtemp(path.join(os.tmpdir(), "infomorph-site-"));
+  await cp(dist, site, { recursive: true });
+  server = await serve({ dir: site });
+  browser = await launch({ webgpu: false });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (site) await rm(site, { recursive: true, force: true });
+});
+
+/** The build version and file list that scripts/sw-manifest.mjs wrote into sw.js. */
+async function build() {
+  const source = await readFile(path.join(site, "sw.js"), "utf8");
+  return JSON.parse(source.match(/\/\* infomorph-build \*\/(.*)\/\* \/infomorph-build \*\//)[1]);
+}
+
+/** Opens the page in a fresh context and waits until the service worker controls it. */
+async function firstVisit(hash = "") {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(server.baseUrl + hash);
+  await page.evaluate(() => window.infomorph.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  // Installed means every file of the build is in its cache.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  return { context, page, problems };
+}
+
+test("the build lists every file of the page for the service worker", async () => {
+  const { version, files } = await build();
+  assert.match(version, /^[0-9a-f]{16}$/);
+  for (const want of ["index.html", "boot.js", "js/app.js", "js/worker.js", "mnist10k/images-idx3-ubyte", "mnist10k/labels-idx1-ubyte"]) {
+    assert.ok(files.includes(want), `${want} missing from ${files.join(" ")}`);
+  }
+  assert.ok(files.some((f) => /^infomorph-[0-9a-f]+_bg\.wasm$/.test(f)), "the wasm");
+  assert.ok(files.some((f) => /^infomorph-[0-9a-f]+\.js$/.test(f)), "the wasm-bindgen glue");
+  assert.ok(!files.includes("sw.js"), "the worker does not cache itself");
+});
+
+test("after a first visit the page works offline: reload, train MNIST-10k, no console error", async () => {
+  const { context, page, problems } = await firstVisit();
+  const { version } = await build();
+  assert.deepEqual(await page.evaluate(() => caches.keys()), [`infomorph-${version}`]);
+  const before = server.requests.length;
+
+  await context.setOffline(true);
+  assert.equal(await page.evaluate(() => navigator.onLine), false);
+  // The configuration is in the hash: the offline page opens on MNIST-10k.
+  await page.goto(server.baseUrl + "#v=1&task=mnist10k&model=context&hidden=8&batch=256");
+  await page.evaluate(() => window.infomorph.ready);
+  assert.equal(await page.getAttribute("html", "data-engine"), "ready");
+  // The training worker loads the engine's glue through the cache too; a step on
+  // MNIST-10k needs its images and labels.
+  const s = await page.evaluate(() => window.infomorph.step(2));
+  assert.equal(s.step, 2);
+  assert.equal((await page.evaluate(() => window.infomorph.getConfig())).task, "mnist10k");
+  // The receptive fields show 28×28 images: MNIST-10k's, from the cache.
+  assert.match(await page.textContent("#fields-hint"), /28×28 images/);
+  assert.equal(await page.locator("#view-network").isVisible(), true);
+  assert.ok((await page.textContent("#stepcount")) !== "0");
+  assert.equal(server.requests.length, before, `offline, yet the server was asked for ${server.requests.slice(before)}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a new deployment is offered as a reload, then served, and the old cache is gone", async () => {
+  const { context, page, problems } = await firstVisit();
+  const old = (await build()).version;
+  // Deploy: one module changes, and the build step rewrites the worker's file list.
+  await appendFile(path.join(site, "js/dom.js"), "\nglobalThis.infomorphTestDeployment = 2;\n");
+  execFileSync(process.execPath, [path.join(root, "scripts/sw-manifest.mjs"), site], { stdio: "pipe" });
+  const next = (await build()).version;
+  assert.notEqual(next, old);
+
+  // The next visit still runs the old build (from its cache) and offers the new one.
+  await page.reload();
+  await page.evaluate(() => window.infomorph.ready);
+  assert.equal(await page.evaluate(() => globalThis.infomorphTestDeployment), undefined);
+  await page.locator("#update-ready").waitFor({ timeout: 30_000 });
+  await Promise.all([page.waitForEvent("load"), page.click("#update-reload")]);
+  await page.evaluate(() => window.infomorph.ready);
+  assert.equal(await page.evaluate(() => globalThis.infomorphTestDeployment), 2);
+  assert.deepEqual(await page.evaluate(() => caches.keys()), [`infomorph-${next}`]);
+  assert.equal(await page.locator("#update-ready").count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,68 @@
+// The page's service worker: after a first visit the page works offline (a course
+// room without network, a train). It keeps every file of one build in one cache and
+// answers from it first, so a page, its JS modules and its wasm always come from the
+// same build.
+//
+// BUILD lists that build's files and a version (a hash of their contents). It is
+// written into the built copy of this file by scripts/sw-manifest.mjs, a trunk
+// post_build hook (Trunk.toml), so every build that changes a file changes this file's
+// bytes, and the browser, which compares them on each visit, installs the new worker.
+// The new worker fills its own cache ("infomorph-<version>") and waits; the page
+// (www/js/offline.js) offers a reload, which lets it take over. It then deletes the
+// caches of older versions.
+const BUILD = /* infomorph-build */ { version: "unbuilt", files: [] } /* /infomorph-build */;
+
+const PREFIX = "infomorph-";
+const CACHE = PREFIX + BUILD.version;
+const scope = self.registration.scope;
+const INDEX = new URL("index.html", scope).href;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) =>
+      // "reload": straight from the server, not from the HTTP cache (which may still
+      // hold the previous build's files under the same names, e.g. js/app.js).
+      cache.addAll(BUILD.files.map((file) => new Request(new URL(file, scope), { cache: "reload" }))),
+    ),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      // The first visit's page is controlled at once (no reload needed to work offline).
+      await self.clients.claim();
+    })(),
+  );
+});
+
+// The page asks the waiting worker to take over (the user accepted the reload).
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "activate") self.skipWaiting();
+});
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET" || !request.url.startsWith(scope)) return;
+  // Any address of the page (the scope itself, index.html, a query) is index.html; the
+  // configuration is in the hash, which requests do not carry.
+  const key = request.mode === "navigate" ? INDEX : request;
+  event.respondWith(answer(event, key));
+});
+
+/** From this build's cache; else from the network, kept for next time when it is ours. */
+async function answer(event, key) {
+  const { request } = event;
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(key, { ignoreSearch: request.mode === "navigate" });
+  if (hit) return hit;
+  const response = await fetch(request);
+  // Whole same-origin answers only (not a 206 range, not an error page).
+  if (response.status === 200 && response.type === "basic") {
+    event.waitUntil(cache.put(key, response.clone()).catch(() => {}));
+  }
+  return response;
+}
