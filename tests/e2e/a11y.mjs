@@ -47,6 +47,13 @@ test("axe: no serious or critical violation on any view", async () => {
     await page.waitForTimeout(200);
     await assertAxeClean(page, `${view} view`);
   }
+  // The goal search with trials to show (plots, the best goal, enabled buttons).
+  await page.click('[role="tab"][data-view="search"]');
+  const result = await page.evaluate(() => window.infomorph.search({ trials: 2, epochs: 1, workers: 1 }));
+  assert.equal(result.trials.length, 2);
+  await page.waitForTimeout(1100); // labels change at most once a second
+  assert.match(await page.getAttribute("#s-values", "aria-label"), /^Value per trial: 2 trials, best \d/);
+  await assertAxeClean(page, "search view after a search");
   await page.click('[role="tab"][data-view="network"]');
   await page.click(".menu summary");
   await assertAxeClean(page, "network view, export menu open");
@@ -54,11 +61,12 @@ test("axe: no serious or critical violation on any view", async () => {
   await page.close();
 });
 
-test("axe: a three-source model (19 γ sliders, Hasse diagram) and embed mode", async () => {
-  for (const hash of ["#v=1&task=digits8&model=trivariate&hidden=8&batch=64", "#v=1&embed=1&task=bars&hidden=8"]) {
+test("axe: a three-source model (19 γ sliders, Hasse diagram), embed mode, an alert", async () => {
+  for (const hash of ["#v=1&task=digits8&model=trivariate&hidden=8&batch=64", "#v=1&embed=1&task=bars&hidden=8", "#v=1&hidden=abc"]) {
     const { page, problems } = await open(browser, server.baseUrl + hash);
     await page.evaluate(() => window.infomorph.step(3));
     await page.waitForTimeout(200);
+    if (hash.includes("abc")) assert.equal(await page.locator("#alerts [role=alert]").count(), 1);
     await assertAxeClean(page, hash);
     assert.deepEqual(problems, []);
     await page.close();

@@ -65,21 +65,25 @@ test("after a first visit the page works offline: reload, train MNIST-10k, no co
 
   await context.setOffline(true);
   assert.equal(await page.evaluate(() => navigator.onLine), false);
-  // The configuration is in the hash: the offline page opens on MNIST-10k.
-  await page.goto(server.baseUrl + "#v=1&task=mnist10k&model=context&hidden=8&batch=256");
+  // A reload: the page, its modules, the wasm and the training worker's glue.
+  await page.reload();
   await page.evaluate(() => window.infomorph.ready);
   assert.equal(await page.getAttribute("html", "data-engine"), "ready");
-  // The training worker loads the engine's glue through the cache too; a step on
-  // MNIST-10k needs its images and labels.
-  const s = await page.evaluate(() => window.infomorph.step(2));
-  assert.equal(s.step, 2);
-  assert.equal((await page.evaluate(() => window.infomorph.getConfig())).task, "mnist10k");
-  // The receptive fields show 28×28 images: MNIST-10k's, from the cache.
-  assert.match(await page.textContent("#fields-hint"), /28×28 images/);
+  assert.equal((await page.evaluate(() => window.infomorph.step(2))).step, 2);
   assert.equal(await page.locator("#view-network").isVisible(), true);
-  assert.ok((await page.textContent("#stepcount")) !== "0");
+  assert.notEqual(await page.textContent("#stepcount"), "0");
+  // A new tab opened on a link (the configuration is in the hash) trains MNIST-10k.
+  const tab = await context.newPage();
+  const tabProblems = watch(tab);
+  await tab.goto(server.baseUrl + "#v=1&task=mnist10k&model=context&hidden=8&batch=256");
+  await tab.evaluate(() => window.infomorph.ready);
+  const s = await tab.evaluate(() => window.infomorph.step(2));
+  assert.equal(s.step, 2);
+  assert.equal((await tab.evaluate(() => window.infomorph.getConfig())).task, "mnist10k");
+  // The receptive fields show 28×28 images: MNIST-10k's, from the cache.
+  assert.match(await tab.textContent("#fields-hint"), /28×28 images/);
   assert.equal(server.requests.length, before, `offline, yet the server was asked for ${server.requests.slice(before)}`);
-  assert.deepEqual(problems, []);
+  assert.deepEqual([...problems, ...tabProblems], []);
   await context.close();
 });
 

@@ -20,7 +20,9 @@ export function describe(canvas, summary, name = null) {
     entry = { name: first.split(": ")[0] || canvas.id, at: -Infinity, timer: null, next: null };
     shown.set(canvas, entry);
   }
-  entry.next = `${name ?? entry.name}: ${summary}`;
+  const title = name ?? entry.name;
+  // A placeholder may already name its canvas ("value per trial: start a search").
+  entry.next = summary.toLowerCase().startsWith(title.toLowerCase()) ? summary : `${title}: ${summary}`;
   if (entry.timer) return;
   const wait = entry.at + INTERVAL_MS - performance.now();
   if (wait <= 0) flush(canvas, entry);
