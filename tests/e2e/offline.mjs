@@ -89,6 +89,11 @@ test("after a first visit the page works offline: reload, train MNIST-10k, no co
 
 test("a new deployment is offered as a reload, then served, and the old cache is gone", async () => {
   const { context, page, problems } = await firstVisit();
+  // A second tab of the page stays open through the update.
+  const other = await context.newPage();
+  const otherProblems = watch(other);
+  await other.goto(server.baseUrl + "#v=1&view=gate");
+  await other.evaluate(() => window.infomorph.ready);
   const old = (await build()).version;
   // Deploy: one module changes, and the build step rewrites the worker's file list.
   await appendFile(path.join(site, "js/dom.js"), "\nglobalThis.infomorphTestDeployment = 2;\n");
@@ -101,11 +106,21 @@ test("a new deployment is offered as a reload, then served, and the old cache is
   await page.evaluate(() => window.infomorph.ready);
   assert.equal(await page.evaluate(() => globalThis.infomorphTestDeployment), undefined);
   await page.locator("#update-ready").waitFor({ timeout: 30_000 });
+  assert.match(await page.textContent("#update-ready"), /A new version of this page is ready/);
   await Promise.all([page.waitForEvent("load"), page.click("#update-reload")]);
   await page.evaluate(() => window.infomorph.ready);
   assert.equal(await page.evaluate(() => globalThis.infomorphTestDeployment), 2);
   assert.deepEqual(await page.evaluate(() => caches.keys()), [`infomorph-${next}`]);
   assert.equal(await page.locator("#update-ready").count(), 0);
-  assert.deepEqual(problems, []);
+
+  // The other tab runs the old code under the new worker: it says so, and its reload
+  // brings the new version.
+  await other.locator("#update-ready", { hasText: /updated in another tab/ }).waitFor({ timeout: 10_000 });
+  assert.equal(await other.evaluate(() => globalThis.infomorphTestDeployment), undefined);
+  await Promise.all([other.waitForEvent("load"), other.click("#update-reload")]);
+  await other.evaluate(() => window.infomorph.ready);
+  assert.equal(await other.evaluate(() => globalThis.infomorphTestDeployment), 2);
+  assert.equal(await other.locator("#view-gate").isVisible(), true);
+  assert.deepEqual([...problems, ...otherProblems], []);
   await context.close();
 });

@@ -21,26 +21,34 @@ export async function registerOffline() {
   }
   if (!registration) return null; // an automated browser that blocks service workers
   let asked = false;
-  const offer = (worker) => {
-    if (document.getElementById("update-ready")) return;
-    const box = alertBox("A new version of this page is ready.", "info");
+  const hadController = navigator.serviceWorker.controller !== null;
+  /** The update notice; its button lets `worker` take over, or (none) just reloads. */
+  const offer = (worker, text = "A new version of this page is ready.") => {
+    document.getElementById("update-ready")?.remove();
+    const box = alertBox(text, "info");
     box.id = "update-ready";
     const reload = el("button", { id: "update-reload", text: "Reload" });
     reload.addEventListener("click", () => {
       asked = true;
-      worker.postMessage({ type: "activate" });
+      // Waiting: it takes over, then controllerchange reloads. Already in charge (another
+      // tab let it): only this tab is behind.
+      if (worker?.state === "installed") worker.postMessage({ type: "activate" });
+      else location.reload();
     });
     box.querySelector(".close").before(reload);
   };
-  // The new worker has taken over because the user asked: load the page it serves.
-  // (On a first visit the worker also takes over, with no reload wanted.)
   navigator.serviceWorker.addEventListener("controllerchange", () => {
+    // The new worker has taken over because the user asked here: load what it serves.
     if (asked) location.reload();
+    // Another tab's reload let a new version take over; this tab still runs the old
+    // code, which the new cache no longer holds (a later search worker would be the
+    // new version's): say so. On a first visit the worker takes over silently.
+    else if (hadController) offer(null, "This page was updated in another tab: reload to use the new version.");
   });
   const offerWhenInstalled = (worker) => {
     if (!worker) return;
     const check = () => {
-      if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+      if (worker.state === "installed" && navigator.serviceWorker.controller && !document.getElementById("update-ready")) offer(worker);
     };
     check();
     worker.addEventListener("statechange", check);
