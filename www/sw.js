@@ -17,13 +17,22 @@ const CACHE = PREFIX + BUILD.version;
 const scope = self.registration.scope;
 const INDEX = new URL("index.html", scope).href;
 
+// MNIST-10k (7.8 MB) is cached after the page's own files and on a best-effort basis:
+// a full disk or the user's data saver (Save-Data) leaves it out rather than leaving the
+// page without offline use; it is then kept the first time a run fetches it.
+const DATA = /^mnist10k\//;
+
 self.addEventListener("install", (event) => {
+  // "reload": straight from the server, not from the HTTP cache (which may still hold
+  // the previous build's files under the same names, e.g. js/app.js).
+  const requests = (files) => files.map((file) => new Request(new URL(file, scope), { cache: "reload" }));
   event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      // "reload": straight from the server, not from the HTTP cache (which may still
-      // hold the previous build's files under the same names, e.g. js/app.js).
-      cache.addAll(BUILD.files.map((file) => new Request(new URL(file, scope), { cache: "reload" }))),
-    ),
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(requests(BUILD.files.filter((f) => !DATA.test(f))));
+      if (self.navigator.connection?.saveData) return;
+      await cache.addAll(requests(BUILD.files.filter((f) => DATA.test(f)))).catch(() => {});
+    })(),
   );
 });
 
