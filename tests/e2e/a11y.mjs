@@ -215,6 +215,11 @@ test("neurons are picked with the keyboard on the heat map and the receptive fie
   await page.keyboard.press("ArrowRight");
   await page.waitForFunction((n) => document.getElementById("neuron-title").textContent.startsWith(`Neuron ${n} `), cols + 1);
   assert.match(await title(), /^Neuron \d+ \(hidden layer\)/);
+  // A 2-D task shows a decision map there: no neurons to pick, so no Tab stop.
+  await page.evaluate(() => window.infomorph.setConfig({ task: "xor", model: "context", hidden: 4 }));
+  await page.evaluate(() => window.infomorph.step(1));
+  await page.waitForFunction(() => document.getElementById("fields-title").textContent === "Decision map");
+  assert.deepEqual(await page.evaluate(() => [document.getElementById("fields").tabIndex, document.getElementById("heat").tabIndex]), [-1, 0]);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -67,6 +67,8 @@ export function initCards(app) {
     drawLattice();
     if (showTrace) drawTrace(labels);
     drawFields();
+    // A Tab stop only where the keys pick a neuron (not on a decision map).
+    $("fields").tabIndex = fieldsPick() ? 0 : -1;
     drawCurves();
     if (showConfusion) drawConfusion();
     if (selected >= 0) refreshNeuron(false);
