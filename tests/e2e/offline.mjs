@@ -57,7 +57,7 @@ test("the build lists every file of the page for the service worker", async () =
   assert.ok(!files.includes("sw.js"), "the worker does not cache itself");
 });
 
-test("after a first visit the page works offline: reload, train MNIST-10k, no console error", async () => {
+test("after a first visit the page works offline: reload, a goal search, a new tab training MNIST-10k, no console error", async () => {
   const { context, page, problems } = await firstVisit();
   const { version } = await build();
   assert.deepEqual(await page.evaluate(() => caches.keys()), [`infomorph-${version}`]);
@@ -72,6 +72,10 @@ test("after a first visit the page works offline: reload, train MNIST-10k, no co
   assert.equal((await page.evaluate(() => window.infomorph.step(2))).step, 2);
   assert.equal(await page.locator("#view-network").isVisible(), true);
   assert.notEqual(await page.textContent("#stepcount"), "0");
+  // The goal search's trials run in workers of their own, started now: from the cache.
+  const search = await page.evaluate(() => window.infomorph.search({ trials: 1, epochs: 1, workers: 1 }));
+  assert.equal(search.trials.length, 1);
+  assert.ok(Number.isFinite(search.trials[0].value), JSON.stringify(search.trials[0]));
   // A new tab opened on a link (the configuration is in the hash) trains MNIST-10k.
   const tab = await context.newPage();
   const tabProblems = watch(tab);
