@@ -33,7 +33,10 @@ const source = await readFile(workerPath, "utf8");
 const start = source.indexOf(START);
 const end = source.indexOf(END);
 if (start < 0 || end < start) throw new Error(`${workerPath} has no ${START} … ${END} block`);
-const build = JSON.stringify({ version, files });
+// A debug build (scripts/serve.sh) asks the network first, so a reload after a rebuild
+// shows the rebuilt page; the cache then only serves when offline.
+const networkFirst = process.env.TRUNK_PROFILE === "debug";
+const build = JSON.stringify({ version, files, networkFirst });
 await writeFile(workerPath, source.slice(0, start + START.length) + ` ${build} ` + source.slice(end));
 const bytes = (await Promise.all(files.map((f) => readFile(path.join(dir, f))))).reduce((n, b) => n + b.length, 0);
-console.log(`sw.js: build ${version}, ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB cached for offline use`);
+console.log(`sw.js: build ${version}, ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB cached for offline use${networkFirst ? " (debug: network first)" : ""}`);

@@ -10,7 +10,7 @@
 // The new worker fills its own cache ("infomorph-<version>") and waits; the page
 // (www/js/offline.js) offers a reload, which lets it take over. It then deletes the
 // caches of older versions.
-const BUILD = /* infomorph-build */ { version: "unbuilt", files: [] } /* /infomorph-build */;
+const BUILD = /* infomorph-build */ { version: "unbuilt", files: [], networkFirst: true } /* /infomorph-build */;
 
 const PREFIX = "infomorph-";
 const CACHE = PREFIX + BUILD.version;
@@ -30,6 +30,8 @@ self.addEventListener("install", (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       await cache.addAll(requests(BUILD.files.filter((f) => !DATA.test(f))));
+      // A debug build's pages come from the network anyway: take over without asking.
+      if (BUILD.networkFirst) self.skipWaiting();
       if (self.navigator.connection?.saveData) return;
       await cache.addAll(requests(BUILD.files.filter((f) => DATA.test(f)))).catch(() => {});
     })(),
@@ -48,9 +50,11 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page asks the waiting worker to take over (the user accepted the reload).
+// The page asks the waiting worker to take over (the user accepted the reload), or
+// which build it serves and how (on its MessageChannel port).
 self.addEventListener("message", (event) => {
   if (event.data?.type === "activate") self.skipWaiting();
+  if (event.data?.type === "build") event.ports[0]?.postMessage({ version: BUILD.version, networkFirst: BUILD.networkFirst });
 });
 
 self.addEventListener("fetch", (event) => {
@@ -62,11 +66,25 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(answer(event, key));
 });
 
-/** From this build's cache; else from the network, kept for next time when it is ours. */
+/**
+ * From this build's cache; else from the network, kept for next time when it is ours.
+ * A debug build (BUILD.networkFirst, scripts/serve.sh) asks the network first and the
+ * cache only when that fails, so that a rebuilt page shows on the next reload.
+ */
 async function answer(event, key) {
   const { request } = event;
   const cache = await caches.open(CACHE);
-  const hit = await cache.match(key, { ignoreSearch: request.mode === "navigate" });
+  const cached = () => cache.match(key, { ignoreSearch: request.mode === "navigate" });
+  if (BUILD.networkFirst) {
+    try {
+      return await fetch(request);
+    } catch (error) {
+      const hit = await cached();
+      if (hit) return hit;
+      throw error;
+    }
+  }
+  const hit = await cached();
   if (hit) return hit;
   const response = await fetch(request);
   // Whole same-origin answers only (not a 206 range, not an error page).

@@ -47,8 +47,9 @@ async function firstVisit(hash = "") {
 }
 
 test("the build lists every file of the page for the service worker", async () => {
-  const { version, files } = await build();
+  const { version, files, networkFirst } = await build();
   assert.match(version, /^[0-9a-f]{16}$/);
+  assert.equal(networkFirst, false, "a release build answers from its cache first");
   for (const want of ["index.html", "boot.js", "js/app.js", "js/worker.js", "mnist10k/images-idx3-ubyte", "mnist10k/labels-idx1-ubyte"]) {
     assert.ok(files.includes(want), `${want} missing from ${files.join(" ")}`);
   }
@@ -127,4 +128,42 @@ test("a new deployment is offered as a reload, then served, and the old cache is
   assert.equal(await other.locator("#view-gate").isVisible(), true);
   assert.deepEqual([...problems, ...otherProblems], []);
   await context.close();
+});
+
+test("a debug build (scripts/serve.sh) asks the network first: a rebuild shows on reload, offline still works", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "infomorph-site-"));
+  await cp(dist, dir, { recursive: true });
+  const manifest = (extra = {}) =>
+    execFileSync(process.execPath, [path.join(root, "scripts/sw-manifest.mjs"), dir], { env: { ...process.env, TRUNK_PROFILE: "debug", ...extra }, stdio: "pipe" });
+  manifest();
+  const debugServer = await serve({ dir });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watch(page);
+  try {
+    await page.goto(debugServer.baseUrl);
+    await page.evaluate(() => window.infomorph.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    // A rebuild: the next reload runs it at once, and nothing asks for a second reload.
+    await appendFile(path.join(dir, "js/dom.js"), "\nglobalThis.infomorphTestDeployment = 3;\n");
+    manifest();
+    await page.reload();
+    await page.evaluate(() => window.infomorph.ready);
+    assert.equal(await page.evaluate(() => globalThis.infomorphTestDeployment), 3);
+    await page.waitForFunction(async () => (await caches.keys()).length === 1 && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    await page.waitForTimeout(2500);
+    assert.equal(await page.locator("#update-ready").count(), 0, "no update notice in a debug build");
+    // Offline, the cache answers.
+    await context.setOffline(true);
+    await page.reload();
+    await page.evaluate(() => window.infomorph.ready);
+    assert.equal(await page.evaluate(() => globalThis.infomorphTestDeployment), 3);
+    assert.equal((await page.evaluate(() => window.infomorph.step(1))).step, 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await debugServer.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -4,6 +4,17 @@
 // never replaced under the user's hands).
 import { alertBox, el } from "./dom.js";
 
+/** The build a service worker serves, {version, networkFirst}, or null if it does not say. */
+function buildOf(worker) {
+  if (!worker) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => resolve(event.data);
+    setTimeout(() => resolve(null), 2000);
+    worker.postMessage({ type: "build" }, [channel.port2]);
+  });
+}
+
 /**
  * Registers ../sw.js (its scope is the page's folder, so the page works from any
  * sub-path). Resolves to the registration, or null where service workers are not
@@ -37,18 +48,22 @@ export async function registerOffline() {
     });
     box.querySelector(".close").before(reload);
   };
-  navigator.serviceWorker.addEventListener("controllerchange", () => {
+  navigator.serviceWorker.addEventListener("controllerchange", async () => {
     // The new worker has taken over because the user asked here: load what it serves.
     if (asked) location.reload();
     // Another tab's reload let a new version take over; this tab still runs the old
     // code, which the new cache no longer holds (a later search worker would be the
-    // new version's): say so. On a first visit the worker takes over silently.
-    else if (hadController) offer(null, "This page was updated in another tab: reload to use the new version.");
+    // new version's): say so. On a first visit the worker takes over silently, and a
+    // debug build's worker (network first, scripts/serve.sh) always does.
+    else if (hadController && !(await buildOf(navigator.serviceWorker.controller))?.networkFirst) {
+      offer(null, "This page was updated in another tab: reload to use the new version.");
+    }
   });
   const offerWhenInstalled = (worker) => {
     if (!worker) return;
-    const check = () => {
-      if (worker.state === "installed" && navigator.serviceWorker.controller && !document.getElementById("update-ready")) offer(worker);
+    const check = async () => {
+      if (worker.state !== "installed" || !navigator.serviceWorker.controller || document.getElementById("update-ready")) return;
+      if (!(await buildOf(worker))?.networkFirst) offer(worker);
     };
     check();
     worker.addEventListener("statechange", check);
