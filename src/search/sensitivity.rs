@@ -97,7 +97,7 @@ mod tests {
         let c = single_changes(&[0.5, -1.0]);
         assert_eq!(c.len(), 10);
         assert_eq!(c[0].2, vec![0.5 * 1.1, -1.0]);
-        assert_eq!(c[8].2, vec![0.5, -0.9]);
+        assert_eq!(c[8].2, vec![0.5, -1.1]);
         assert_eq!(c[9].2, vec![0.5, 0.0]);
         // the least harmful first: term 2 (no drop), then 0, then 1 (the biggest drop)
         assert_eq!(
