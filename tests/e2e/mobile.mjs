@@ -62,6 +62,13 @@ test("at 390 px nothing overflows sideways on any view, and Share and Export are
     assert.deepEqual(o.wide, [], view);
     await onScreen(page, "#share");
     await onScreen(page, ".menu summary");
+    // Canvas text keeps its size: each view is drawn at (about) its shown width, not
+    // at 560 px scaled down to 60 % (the neuron inspector needs its full width).
+    const scales = await page.$$eval(`#view-${view} canvas:not(#neuron)`, (list) =>
+      list.filter((c) => c.offsetParent !== null).map((c) => ({ id: c.id, scale: c.clientWidth / c.width })),
+    );
+    assert.ok(scales.length >= 2, `${view}: ${JSON.stringify(scales)}`);
+    for (const { id, scale } of scales) assert.ok(scale >= 0.9, `${view}: #${id} drawn at ${(100 * scale).toFixed(0)} % of its size`);
     for (const tab of views) await onScreen(page, `[role="tab"][data-view="${tab}"]`);
     await page.screenshot({ path: path.join(shots, `phone-${view}.png`) });
   }

@@ -308,7 +308,8 @@ export function lattice(ctx, names, values, letters, { gamma = null, title = "",
     const rows = [];
     for (let i = 0; i < count; i++) (rows[level[i]] ??= []).push(i);
     const pos = [];
-    const top = 22;
+    // Below the title and the legend where the top node would meet them (a narrow canvas).
+    const top = W < 450 ? 40 : 22;
     const bottom = H - 28;
     // Fewer crossings: order each level by the mean slot of the nodes it covers.
     const slot = [];
@@ -360,7 +361,9 @@ export function lattice(ctx, names, values, letters, { gamma = null, title = "",
     text(ctx, fmt(values[count]), hx, hy + 10, { size: 10, align: "center" });
     hits.push({ x: hx, y: hy, r: 34, index: count });
   }
-  legend(ctx, W - 170, 4, 150, scale);
+  // Narrower on a narrow canvas (a phone), beside the title.
+  const lw = Math.min(150, Math.round(W * 0.33));
+  legend(ctx, W - lw - 20, 4, lw, scale);
   return hits;
 }
 

@@ -2,6 +2,7 @@
 // binary target; atoms, H_res and pointwise values update on every keystroke.
 import * as D from "./draw.js";
 import { describe, namedValues } from "./describe.js";
+import { fitCanvases } from "./fit.js";
 
 const $ = (id) => document.getElementById(id);
 const LETTERS = ["1", "2", "3"];
@@ -192,4 +193,5 @@ export function startGateLab(engine) {
   }
   $("g-n").addEventListener("change", () => load($("g-n").value === "3" ? "parity" : "XOR"));
   load("XOR");
+  fitCanvases([$("g-atoms"), $("g-lattice")], compute);
 }

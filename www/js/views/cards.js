@@ -6,6 +6,7 @@
 import * as D from "../draw.js";
 import { $, ctx } from "../dom.js";
 import { describe, namedValues } from "../describe.js";
+import { fitCanvases } from "../fit.js";
 import { initLattice } from "./lattice.js";
 import { initTrace } from "./trace.js";
 import { initFields } from "./fields.js";
@@ -139,6 +140,13 @@ export function initCards(app) {
   $("heat").addEventListener("keydown", (e) => onNeuronKey(e, 1));
   $("fields").addEventListener("keydown", (e) => {
     if (fieldsPick()) onNeuronKey(e, geom.fields.kind === "grid" ? geom.fields.cols : 1);
+  });
+
+  // Drawn at their shown width on narrow screens (fit.js). Not the neuron inspector: its
+  // two histograms and bars need its full width.
+  const fitted = ["heat", "lattice", "trace", "fields", "curves", "goalcurve", "confusion"].map((id) => $(id));
+  fitCanvases(fitted, () => {
+    if (S.stats) render();
   });
 
   Object.assign(app, { render, redrawStale });

@@ -6,6 +6,7 @@ import * as C from "../config.js";
 import * as D from "../draw.js";
 import { $, ctx, alertBox } from "../dom.js";
 import { describe } from "../describe.js";
+import { fitCanvases } from "../fit.js";
 import { createSearcher, maxWorkers } from "../search.js";
 
 export function initSearch(app) {
@@ -43,6 +44,7 @@ export function initSearch(app) {
   function open() {
     if (!built) {
       built = true;
+      fitCanvases([$("s-values"), $("s-gamma")], draw);
       $("s-workers").max = String(maxWorkers());
       $("s-workers").value = String(maxWorkers());
     }

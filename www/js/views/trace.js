@@ -61,7 +61,9 @@ export function initTrace(app) {
         c.fill();
       }
       D.text(c, labels[j], ox + 7, oy + 14, { size: 10, bold: stats.gamma[j] !== 0 });
-      D.text(c, Number.isFinite(last) ? last.toFixed(3) : "–", ox + cw - 7, oy + 14, { size: 10, align: "right", color: D.MUTED });
+      // The latest median beside the name, or under it where a chart is narrow (a phone).
+      const below = cw < 100;
+      D.text(c, Number.isFinite(last) ? last.toFixed(3) : "–", ox + cw - 7, oy + (below ? 26 : 14), { size: 10, align: "right", color: D.MUTED });
     }
     const end = trace[trace.length - 1];
     describe(c.canvas, `medians over neurons from step ${x0} to ${end.step}; at step ${end.step} (bits): ${namedValues(labels, end.med)}`);
