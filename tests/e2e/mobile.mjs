@@ -63,8 +63,8 @@ test("at 390 px nothing overflows sideways on any view, and Share and Export are
     await onScreen(page, "#share");
     await onScreen(page, ".menu summary");
     // Canvas text keeps its size: each view is drawn at (about) its shown width, not
-    // at 560 px scaled down to 60 % (the neuron inspector needs its full width).
-    const scales = await page.$$eval(`#view-${view} canvas:not(#neuron)`, (list) =>
+    // at 560 px scaled down to 60 % (the neuron inspector's 1140 px to 30 %).
+    const scales = await page.$$eval(`#view-${view} canvas`, (list) =>
       list.filter((c) => c.offsetParent !== null).map((c) => ({ id: c.id, scale: c.clientWidth / c.width })),
     );
     assert.ok(scales.length >= 2, `${view}: ${JSON.stringify(scales)}`);

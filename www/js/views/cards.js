@@ -142,11 +142,13 @@ export function initCards(app) {
     if (fieldsPick()) onNeuronKey(e, geom.fields.kind === "grid" ? geom.fields.cols : 1);
   });
 
-  // Drawn at their shown width on narrow screens (fit.js). Not the neuron inspector: its
-  // two histograms and bars need its full width.
-  const fitted = ["heat", "lattice", "trace", "fields", "curves", "goalcurve", "confusion"].map((id) => $(id));
+  // Drawn at their shown width on narrow screens (fit.js); the neuron inspector then
+  // stacks its histograms and bars.
+  const fitted = ["heat", "lattice", "trace", "fields", "curves", "goalcurve", "confusion", "neuron"].map((id) => $(id));
   fitCanvases(fitted, () => {
-    if (S.stats) render();
+    if (!S.stats) return;
+    render();
+    if (S.selected >= 0) refreshNeuron(true);
   });
 
   Object.assign(app, { render, redrawStale });

@@ -5,6 +5,10 @@ import { $, ctx } from "../dom.js";
 import { describe, namedValues } from "../describe.js";
 import { REQ } from "../worker-client.js";
 
+/** The inspector's designed height and histogram side (index.html's canvas is 1140 × 300). */
+const DESIGN_HEIGHT = 300;
+const DESIGN_SIDE = DESIGN_HEIGHT - 60;
+
 export function initNeuron(app) {
   const S = app.store.s;
   let neuronBusy = false;
@@ -42,17 +46,24 @@ export function initNeuron(app) {
   function drawNeuron(table, pid) {
     const { stats, selected } = S;
     const c = ctx("neuron");
-    D.clear(c);
-    const H = c.canvas.height;
     const W = c.canvas.width;
     const k = table.shape[0];
     const nsrc = table.shape.length - 1;
     const letters = table.sources;
-    $("neuron-title").textContent = `Neuron ${selected} (${stats.layer} layer)`;
-    $("neuron-hint").textContent = `Binned joint histogram p(${letters.map((l) => l.toLowerCase()).join(", ")}, y) on ${Math.min(1024, stats.sizes[0])} training samples; its PID (I^sx) on the right, with the neuron's atoms at the last training step.`;
-    // p(s1, s2, y): marginalise further sources; colour = P(y=+1 | s1, s2), opacity = p(s1, s2).
     const pairs = nsrc === 3 ? [[0, 1], [0, 2]] : [[0, 1]];
-    const side = H - 60;
+    const names = pid.names;
+    // Side by side (histograms, then the bars) where the canvas is wide enough for
+    // bars 300 px wide; else (a phone, fit.js) stacked: histograms, bars below.
+    const stacked = W < 40 + pairs.length * (DESIGN_SIDE + 50) + 20 + 300;
+    const side = stacked ? Math.min(DESIGN_SIDE, Math.floor((W - 50 - 50 * (pairs.length - 1)) / pairs.length)) : DESIGN_SIDE;
+    const barsTop = stacked ? 20 + side + 44 : 0;
+    const height = stacked ? barsTop + 30 + names.length * 14 : DESIGN_HEIGHT;
+    if (c.canvas.height !== height) c.canvas.height = height;
+    D.clear(c);
+    const H = DESIGN_HEIGHT;
+    $("neuron-title").textContent = `Neuron ${selected} (${stats.layer} layer)`;
+    $("neuron-hint").textContent = `Binned joint histogram p(${letters.map((l) => l.toLowerCase()).join(", ")}, y) on ${Math.min(1024, stats.sizes[0])} training samples; its PID (I^sx) ${stacked ? "below" : "on the right"}, with the neuron's atoms at the last training step.`;
+    // p(s1, s2, y): marginalise further sources; colour = P(y=+1 | s1, s2), opacity = p(s1, s2).
     pairs.forEach(([a, b], pi) => {
       const pp = new Float64Array(k * k);
       const p1 = new Float64Array(k * k);
@@ -83,21 +94,22 @@ export function initNeuron(app) {
       c.strokeRect(ox, oy, side, side);
       D.text(c, `${letters[a].toLowerCase()} (bin) →`, ox + side, oy + side + 14, { size: 10, align: "right", color: D.MUTED });
       D.text(c, `${letters[b].toLowerCase()} ↑`, ox - 4, oy + 8, { size: 10, align: "right", color: D.MUTED });
-      D.text(c, `p(${letters[a].toLowerCase()}, ${letters[b].toLowerCase()}) · colour: P(y=+1 | …)`, ox, oy + side + 30, { size: 10, color: D.MUTED });
+      const caption = `p(${letters[a].toLowerCase()}, ${letters[b].toLowerCase()})`;
+      D.text(c, side < 200 ? caption : `${caption} · colour: P(y=+1 | …)`, ox, oy + side + 30, { size: 10, color: D.MUTED });
     });
     // atoms: from the histogram's PID and from training
-    const ax = 40 + pairs.length * (side + 50) + 20;
+    const ax = stacked ? 10 : 40 + pairs.length * (side + 50) + 20;
     const aw = Math.min(W - ax - 10, 480);
-    const names = pid.names;
     const vals = pid.terms;
     const train = stats.atoms[selected] ?? [];
     const scale = D.absMax([...vals, ...train]);
     const bh = Math.min(14, (H - 40) / names.length);
     const mid = ax + 90 + (aw - 90) / 2;
     const half = (aw - 100) / 2;
-    D.text(c, "PID of this histogram (bars) · at the last training step (ticks)", ax, 12, { size: 10, color: D.MUTED });
+    const title = stacked ? "PID of the histogram (bars) · in training (ticks)" : "PID of this histogram (bars) · at the last training step (ticks)";
+    D.text(c, title, ax, barsTop + 12, { size: 10, color: D.MUTED });
     names.forEach((n, i) => {
-      const y = 22 + i * bh;
+      const y = barsTop + 22 + i * bh;
       D.text(c, D.displayName(n, letters), ax + 84, y + bh / 2, { size: 10, align: "right", base: "middle", bold: stats.gamma[i] !== 0 });
       const v = vals[i];
       c.fillStyle = D.diverging(v, scale);
@@ -112,8 +124,8 @@ export function initNeuron(app) {
     });
     c.strokeStyle = D.MUTED;
     c.beginPath();
-    c.moveTo(mid, 20);
-    c.lineTo(mid, 22 + names.length * bh);
+    c.moveTo(mid, barsTop + 20);
+    c.lineTo(mid, barsTop + 22 + names.length * bh);
     c.stroke();
     const shown = names.map((n) => D.displayName(n, letters));
     describe(
