@@ -3,19 +3,10 @@
 //! format and the objective are `crate::search`'s, as on the command line, so that a
 //! study moves between the page and `infomorph search --study` either way.
 
+use super::session::bindings::{err, to_js};
 use crate::network::RunConfig;
 use crate::search::{study, Search, SearchOptions};
 use wasm_bindgen::prelude::*;
-
-fn err(message: impl std::fmt::Display) -> JsError {
-    JsError::new(&message.to_string())
-}
-
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(err)
-}
 
 fn json_of(value: JsValue, what: &str) -> Result<serde_json::Value, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| err(format!("invalid {what}: {e}")))

@@ -10,12 +10,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-fn err(message: impl std::fmt::Display) -> JsError {
+pub(crate) fn err(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
 }
 
 /// A Rust value as a plain JS value (objects for maps and structs, as JSON would give).
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(err)
