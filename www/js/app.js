@@ -80,7 +80,9 @@ export async function start(engine, api, urls) {
     await app.adopt(next, { autoplay: true }).catch(() => {});
   }
   if (!S.stats) D.placeholder(ctx("heat"), "press play");
-  // After the first session started, so caching the files for offline use does not
-  // compete with the page's own loading.
-  registerOffline();
+  // Once the page is idle after its start (at most 3 s later), so that installing the
+  // service worker and caching the files for offline use (9 MB) do not compete with
+  // the page's first moments.
+  const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 1000));
+  idle(() => registerOffline(), { timeout: 3000 });
 }
