@@ -39,6 +39,7 @@ export function initApi(app, api) {
   };
   api.reset = () => app.reset();
   api.shareUrl = () => app.shareUrl();
+  api.embedCode = (options) => app.embedCode(options);
   // Test hook: simulates a GPU device loss (the run continues on the CPU engine).
   api.loseDevice = () => worker.call(REQ.loseDevice);
   // Test hook: a Rust panic inside the worker's engine; the page shows an alert naming

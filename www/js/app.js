@@ -14,6 +14,8 @@ import { initTransport } from "./views/transport.js";
 import { initTabs } from "./views/tabs.js";
 import { initIo } from "./io.js";
 import { initApi } from "./api.js";
+import { initEmbed } from "./views/embed.js";
+import { initHost } from "./host.js";
 import { initSearch } from "./views/search.js";
 import { registerOffline } from "./offline.js";
 
@@ -42,6 +44,8 @@ export async function start(engine, api, urls) {
   initTabs(app);
   initIo(app);
   initApi(app, api);
+  initEmbed(app);
+  initHost(app);
   initSearch(app);
 
   const S = store.s;
