@@ -2,6 +2,7 @@
 //! an adapter exists, else of the CPU engine; `--engine` forces either.
 
 use crate::engine::{Engine, EngineKind, EnginePreference};
+use crate::network::code::{self, Code};
 use crate::network::export::RunFile;
 use crate::network::model::{ModelKind, RunConfig};
 use crate::network::run::Trainer;
@@ -165,15 +166,29 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
         );
         bar
     });
+    let init_code = code_now(&mut trainer);
     let mut error = None;
     for _ in 0..config.epochs {
         match pollster::block_on(trainer.run_epoch()) {
             Ok(m) => {
+                let m = m.clone();
+                let now = init_code.as_ref().and_then(|_| code_now(&mut trainer));
                 if args.json {
-                    println!("{}", serde_json::to_string(m).expect("finite metrics"));
+                    let mut line = serde_json::to_value(&m).expect("finite metrics");
+                    if let (Some(now), Some(init)) = (&now, &init_code) {
+                        line["code"] = code_json(now, init);
+                    }
+                    println!("{line}");
                 } else if let Some(bar) = &bar {
+                    let code = match (&now, &init_code) {
+                        (Some(now), Some(init)) => format!(
+                            " · code {:.2} of {:.2} bits (init {:.2})",
+                            now.bits, now.max_bits, init.bits
+                        ),
+                        _ => String::new(),
+                    };
                     bar.set_message(format!(
-                        "train {:.3} val {:.3} test {:.3} · {:.1} steps/s",
+                        "train {:.3} val {:.3} test {:.3} · {:.1} steps/s{code}",
                         m.train_accuracy, m.val_accuracy, m.test_accuracy, m.steps_per_second
                     ));
                     bar.inc(1);
@@ -213,6 +228,26 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The code read-out (method §9) of the driver's network now, for a task with known
+/// causes (`None` otherwise).
+fn code_now(trainer: &mut Trainer<Engine>) -> Option<Code> {
+    if !crate::tasks::causes::has_causes(trainer.task()) {
+        return None;
+    }
+    if let Some(net) = trainer.backend().cpu_network() {
+        return code::readout(net, trainer.task());
+    }
+    let net = pollster::block_on(trainer.backend_mut().network()).ok()?;
+    code::readout(&net, trainer.task())
+}
+
+/// A `train --json` line's `code`: the read-out now and its bits at initialisation.
+fn code_json(now: &Code, init: &Code) -> serde_json::Value {
+    let mut v = serde_json::to_value(now).expect("finite read-out");
+    v["init_bits"] = init.bits.into();
+    v
 }
 
 /// Batches in the synthetic training set of `bench` (so that queued GPU steps can run

@@ -3,6 +3,7 @@
 pub mod accuracy;
 pub mod adam;
 pub mod backprop;
+pub mod code;
 pub mod config;
 pub mod export;
 pub mod histogram;

@@ -21,6 +21,10 @@ const STREAM_EVAL_FEEDBACK: u32 = 43;
 const STREAM_VIEW_FIRST: u32 = 51;
 const STREAM_VIEW: u32 = 52;
 const STREAM_VIEW_FEEDBACK: u32 = 55;
+/// The code read-out (`network::code`): the first recurrent step and the feedback round
+/// (its sampled outputs draw from stream 62, `code::STREAM_CODE_OUTPUT`).
+const STREAM_CODE_FIRST: u32 = 61;
+const STREAM_CODE_FEEDBACK: u32 = 63;
 
 /// The streams of one kind of pass: the hidden layer's first and main samples, and the
 /// feedback model's first-round output sample.
@@ -45,6 +49,12 @@ const VIEW: Streams = Streams {
     first: STREAM_VIEW_FIRST,
     main: STREAM_VIEW,
     feedback: STREAM_VIEW_FEEDBACK,
+};
+
+const CODE: Streams = Streams {
+    first: STREAM_CODE_FIRST,
+    main: super::code::STREAM_CODE_OUTPUT,
+    feedback: STREAM_CODE_FEEDBACK,
 };
 
 /// A hidden layer (if any) and the output layer.
@@ -383,6 +393,21 @@ impl Network {
             theta.slice_mut(s![start..end, ..]).assign(&fwd.theta);
         }
         theta
+    }
+
+    /// The hidden layer's θ on rows `x` as in evaluation (label input at zero), draw
+    /// `draw` of the code read-out's streams (method §9): the probabilities of the
+    /// outputs a reader downstream sees, given the draw's first recurrent step. The
+    /// random projection's thresholds give θ ∈ {0, 1}. `None` without a hidden layer.
+    pub fn code_theta(&self, x: ArrayView2<f32>, draw: u32) -> Option<Array2<f32>> {
+        self.hidden.as_ref()?;
+        let zeros = Array2::zeros((x.nrows(), self.classes));
+        let fwd = self.hidden_pass(x, zeros.view(), CODE, draw, 0).0;
+        Some(if self.config.model == ModelKind::RandomProjection {
+            fwd.activation.mapv(|a| if a > 0.0 { 1.0 } else { 0.0 })
+        } else {
+            fwd.theta
+        })
     }
 
     /// Classification accuracy with the read-out rule of [`super::accuracy`].

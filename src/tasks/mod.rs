@@ -1,6 +1,7 @@
 //! Tasks: data sets turned into what a network trains on — float features and class
 //! labels, split into training, validation and test parts, reproducible from a data seed.
 
+pub mod causes;
 pub mod mnist;
 pub mod toy;
 
