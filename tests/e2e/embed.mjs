@@ -174,3 +174,23 @@ ${code}
   await host.close();
   await page.close();
 });
+
+test("on a 390 px phone the Embed dialog fits the screen", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(server.baseUrl + HASH);
+  await page.waitForFunction(() => document.documentElement.dataset.engine === "ready", null, { timeout: 30_000 });
+  await page.click("#embed");
+  await page.locator("#embed-dialog").waitFor({ state: "visible" });
+  const box = await page.locator("#embed-dialog").boundingBox();
+  console.log(`# embed dialog at 390 px: x ${box.x.toFixed(0)}, width ${box.width.toFixed(0)}; page scrollWidth ${await page.evaluate(() => document.documentElement.scrollWidth)}`);
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box));
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+  for (const id of ["#embed-code", "#embed-copy", "#embed-hide-play"]) {
+    const b = await page.locator(id).boundingBox();
+    assert.ok(b && b.x >= 0 && b.x + b.width <= 390, `${id}: ${JSON.stringify(b)}`);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -43,6 +43,7 @@ export const REQ = Object.freeze(Object.fromEntries(Object.keys(REQUESTS).map((k
 export const DATA_KINDS = Object.freeze({
   builtin: [],
   url: ["images", "labels"],
+  digits8: ["records"],
   idx: ["images", "labels", "testImages", "testLabels"],
   table: ["x", "y", "dim"],
 });

@@ -12,6 +12,9 @@ export function initRun(app) {
   /** The `data` of a create request for a run config (the page's own by default). */
   function dataFor(config = null) {
     if (S.uploaded && (!config || config.task === S.uploaded.name)) return S.uploaded.data;
+    if ((config ?? S.state.config).task === "digits8") {
+      return { kind: "digits8", records: new URL("digits8x8/digits.bin", document.baseURI).href };
+    }
     if ((config ?? S.state.config).task === "mnist10k") {
       const base = new URL("mnist10k/", document.baseURI);
       return { kind: "url", images: new URL("images-idx3-ubyte", base).href, labels: new URL("labels-idx1-ubyte", base).href };

@@ -202,6 +202,10 @@ async function create(m) {
     const [images, labels] = await Promise.all([fetchBytes(data.images), fetchBytes(data.labels)]);
     if (replaced()) throw new Error("replaced by a newer session");
     s = glue.Session.withIdx(m.config, images, labels, undefined, undefined);
+  } else if (data.kind === "digits8") {
+    const records = await fetchBytes(data.records);
+    if (replaced()) throw new Error("replaced by a newer session");
+    s = glue.Session.withDigits8(m.config, records);
   } else if (data.kind === "idx") {
     s = glue.Session.withIdx(m.config, data.images, data.labels, data.testImages, data.testLabels);
   } else if (data.kind === "table") {

@@ -53,7 +53,7 @@ impl Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// A session on a built-in task (every toy task and `digits8`), from a config
+    /// A session on a built-in task (every toy task), from a config
     /// object in the schema of `infomorph train --config`. It starts on the CPU engine;
     /// `useGpu` moves it to the WebGPU engine.
     #[wasm_bindgen(constructor)]
@@ -75,6 +75,18 @@ impl Session {
     ) -> Result<Session, JsError> {
         Session::start(config, |c| {
             loaders::idx_task(c, images, labels, test_images, test_labels)
+        })
+    }
+
+    /// A session on the digits8 task from its file (`digits8x8/digits.bin`, fetched
+    /// from the page's origin): the same task as `infomorph train --task digits8`.
+    #[wasm_bindgen(js_name = withDigits8)]
+    pub fn with_digits8(config: JsValue, records: &[u8]) -> Result<Session, JsError> {
+        Session::start(config, |c| match c.task.as_str() {
+            "digits8" => crate::tasks::mnist::digits8_from(records, c.data_seed),
+            other => Err(format!(
+                "withDigits8 is for the digits8 task, not '{other}'"
+            )),
         })
     }
 
