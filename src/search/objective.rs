@@ -9,15 +9,19 @@ use serde::{Deserialize, Serialize};
 pub enum Objective {
     ValAccuracy,
     Goal,
+    /// The code read-out's specialisation (method §9): the mean over hidden neurons of
+    /// the bits their sampled output carries about their best single hidden cause.
+    Specialisation,
 }
 
 impl Objective {
-    pub const NAMES: [&'static str; 2] = ["val_accuracy", "goal"];
+    pub const NAMES: [&'static str; 3] = ["val_accuracy", "goal", "specialisation"];
 
     pub fn from_name(name: &str) -> Result<Objective, super::SearchError> {
         match name {
             "val_accuracy" | "val-accuracy" => Ok(Objective::ValAccuracy),
             "goal" => Ok(Objective::Goal),
+            "specialisation" => Ok(Objective::Specialisation),
             _ => Err(super::SearchError::Spec(format!(
                 "unknown objective '{name}' (known: {})",
                 Self::NAMES.join(", ")
@@ -29,6 +33,7 @@ impl Objective {
         match self {
             Objective::ValAccuracy => "val_accuracy",
             Objective::Goal => "goal",
+            Objective::Specialisation => "specialisation",
         }
     }
 
@@ -39,6 +44,12 @@ impl Objective {
             return Err(super::SearchError::Spec(format!(
                 "the task {} is unsupervised (one class): its accuracy says nothing; \
                  search with the goal objective",
+                task.name
+            )));
+        }
+        if self == Objective::Specialisation && !crate::tasks::causes::has_causes(task) {
+            return Err(super::SearchError::Spec(format!(
+                "the task {} has no known hidden causes (bars, bars-2d, mixtures, patterns)",
                 task.name
             )));
         }
@@ -56,6 +67,9 @@ impl Objective {
                     return Err("the run reports no hidden goal terms".into());
                 }
                 gamma.iter().zip(&m.hidden_atoms).map(|(g, a)| g * a).sum()
+            }
+            Objective::Specialisation => {
+                return Err("the specialisation objective reads the network (native runs)".into())
             }
         };
         if v.is_finite() {
@@ -150,6 +164,14 @@ pub fn run_trial(
         let mut trainer = Trainer::new(engine, task);
         for _ in 0..config.epochs {
             pollster::block_on(trainer.run_epoch()).map_err(|e| e.to_string())?;
+        }
+        if objective == Objective::Specialisation {
+            let net =
+                pollster::block_on(trainer.backend_mut().network()).map_err(|e| e.to_string())?;
+            let code = crate::network::code::readout(&net, trainer.task());
+            return code
+                .map(|c| c.specialisation)
+                .ok_or_else(|| "the task has no known causes".into());
         }
         objective.value(trainer.metrics().last(), &gamma)
     })();

@@ -4,6 +4,25 @@
 import * as C from "./config.js";
 import { REQ } from "./worker-client.js";
 
+// The code read-out (method §9) in the API's camelCase, or null for a task without
+// known causes.
+function codeOf(c) {
+  if (!c) return null;
+  return {
+    bits: c.bits,
+    maxBits: c.max_bits,
+    initBits: c.init_bits,
+    step: c.step,
+    perNeuron: c.per_neuron.map((p) => ({ cause: p.cause, name: p.name, bits: p.bits, total: p.total })),
+    redundancy: c.redundancy,
+    specialisation: c.specialisation,
+    selectivity: c.selectivity,
+    specialised: c.specialised,
+    causesCovered: c.causes_covered,
+    causes: c.names.slice(),
+  };
+}
+
 export function initApi(app, api) {
   const { store, worker, engine } = app;
   const S = store.s;
@@ -68,6 +87,7 @@ export function initApi(app, api) {
       meanAtoms: s.mean_atoms ?? [],
       atoms: (s.atoms ?? []).map((r) => r.slice()),
       metrics: s.metrics ?? [],
+      code: codeOf(s.code),
     };
   };
   app.api = api;

@@ -28,8 +28,8 @@ const TASK_LABELS = {
 };
 
 export const TASK_INFO = {
-  bars: "Each of 8 rows is on with probability ½. With lateral input, neurons should each pick up one bar.",
-  "bars-2d": "Rows and columns, each on with probability ½.",
+  bars: "Each of 8 rows is on with probability ½. Watch “What the code carries”: the bits about which rows are on that the neurons' sampled outputs carry rise from about 0.7 at initialisation to nearly all 7.8 within seconds. Each neuron mixes several rows: its best single row carries a fraction of its bits.",
+  "bars-2d": "Rows and columns, each on with probability ½. “What the code carries” measures the bits about which bars are on in the neurons' sampled outputs.",
   mixtures: "Two independent non-Gaussian sources mixed by a 2×2 matrix; the label is the sign of the first source.",
   xor: "Target = F ⊕ C: purely synergistic.",
   and: "Target = F ∧ C.",

@@ -8,6 +8,7 @@
 //! on the GPU a number of queued steps that grows while readbacks are quick).
 
 use crate::engine::{Engine, EngineKind, EnginePreference, Notice};
+use crate::network::code::{self, Code};
 use crate::network::layer::Activation;
 use crate::network::model::Network;
 use crate::network::run::{RunError, Trainer};
@@ -27,6 +28,8 @@ const MAX_QUEUED: usize = 64;
 /// GPU engine: a call quicker than the first value (ms) doubles the steps per call, one
 /// slower than the second halves them.
 const JOB_MS: (f64, f64) = (120.0, 400.0);
+/// The code read-out (method §9) is measured again at most this often (ms).
+const CODE_MS: f64 = 1000.0;
 /// Samples in a neuron's histogram.
 pub(super) const HISTOGRAM_SAMPLES: usize = 1024;
 
@@ -129,6 +132,12 @@ pub struct State {
     pub adapter: String,
     /// Engine choice and fallback messages, oldest first.
     pub notices: Vec<Notice>,
+    /// The code read-out at initialisation and its latest measurement (tasks with
+    /// known causes), with the step it was measured at and when.
+    pub code_init: Option<Code>,
+    pub code: Option<Code>,
+    pub code_step: u32,
+    code_ms: f64,
 }
 
 impl State {
@@ -160,8 +169,15 @@ impl State {
             steps_per_second: 0.0,
             adapter: String::new(),
             notices: Vec::new(),
+            code_init: None,
+            code: None,
+            code_step: 0,
+            code_ms: 0.0,
         };
         state.capture();
+        state.code_init = code::readout(state.network(), &state.task);
+        state.code = state.code_init.clone();
+        state.code_ms = now_ms();
         Ok(state)
     }
 
@@ -203,6 +219,27 @@ impl State {
         if self.engine == EngineKind::Cpu {
             self.view = None;
         }
+        self.measure_code();
+    }
+
+    /// Measures the code read-out again when training moved on, at most every
+    /// [`CODE_MS`] (and when the run has finished).
+    fn measure_code(&mut self) {
+        let step = self.progress.step;
+        let due = now_ms() - self.code_ms >= CODE_MS || self.progress.finished;
+        if self.code_init.is_none() || step == self.code_step || !due {
+            return;
+        }
+        let cpu = self
+            .trainer
+            .as_ref()
+            .and_then(|t| t.backend().cpu_network());
+        let Some(net) = cpu.or(self.view.as_ref()) else {
+            return;
+        };
+        self.code = code::readout(net, &self.task);
+        self.code_step = step;
+        self.code_ms = now_ms();
     }
 
     /// The network the views read: the CPU engine's own, or the host copy of the GPU's.

@@ -85,7 +85,20 @@ impl State {
             "image": task.image,
             "sizes": [task.train_len(), task.val_len(), task.test_len()],
             "activation": self.activation,
+            "code": self.code_stats(),
         })
+    }
+
+    /// The code read-out (method §9) for the stats: the latest measurement, the step it
+    /// was measured at and the bits at initialisation; null for tasks without causes.
+    fn code_stats(&self) -> serde_json::Value {
+        let (Some(now), Some(init)) = (&self.code, &self.code_init) else {
+            return serde_json::Value::Null;
+        };
+        let mut v = serde_json::to_value(now).unwrap_or_default();
+        v["init_bits"] = finite(init.bits).into();
+        v["step"] = self.code_step.into();
+        v
     }
 
     /// Feed-forward weights of every neuron of the hidden layer (the output layer

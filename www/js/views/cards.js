@@ -13,6 +13,7 @@ import { initFields } from "./fields.js";
 import { initCurves } from "./curves.js";
 import { initConfusion } from "./confusion.js";
 import { initNeuron } from "./neuron.js";
+import { initCode } from "./code.js";
 
 const fmtAcc = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(1)} %`);
 
@@ -41,6 +42,7 @@ export function initCards(app) {
   const drawCurves = initCurves(app);
   const drawConfusion = initConfusion(app);
   const refreshNeuron = initNeuron(app);
+  const drawCode = initCode(app);
 
   function render() {
     const { stats, selected } = S;
@@ -71,6 +73,7 @@ export function initCards(app) {
     // A Tab stop only where the keys pick a neuron (not on a decision map).
     $("fields").tabIndex = fieldsPick() ? 0 : -1;
     drawCurves();
+    drawCode();
     if (showConfusion) drawConfusion();
     if (selected >= 0) refreshNeuron(false);
   }
@@ -144,7 +147,7 @@ export function initCards(app) {
 
   // Drawn at their shown width on narrow screens (fit.js); the neuron inspector then
   // stacks its histograms and bars.
-  const fitted = ["heat", "lattice", "trace", "fields", "curves", "goalcurve", "confusion", "neuron"].map((id) => $(id));
+  const fitted = ["code", "heat", "lattice", "trace", "fields", "curves", "goalcurve", "confusion", "neuron"].map((id) => $(id));
   fitCanvases(fitted, () => {
     if (!S.stats) return;
     render();
