@@ -442,7 +442,7 @@ mod tests {
             },
         );
         let once = measure(
-            &[theta.clone()],
+            std::slice::from_ref(&theta),
             &[sample_outputs(&theta, 1, 0)],
             &c,
             &[3; 64],
@@ -462,7 +462,7 @@ mod tests {
         let copy = theta.mapv(|v| if v > 0.5 { 1.0 } else { 0.0 });
         let copy3 = theta3.mapv(|v| if v > 0.5 { 1.0 } else { 0.0 });
         let once = measure(
-            &[copy.clone()],
+            std::slice::from_ref(&copy),
             &[sample_outputs(&copy, 1, 0)],
             &c,
             &[3; 64],
