@@ -321,8 +321,8 @@ pub fn noisy_copy(epsilon: f64, sizes: Sizes, seed: u64) -> TaskData {
 /// Bars (method §6), the classic test of unsupervised feature learning: a `side`×`side`
 /// image in which each row (horizontal bar) and, if `with_columns`, each column
 /// (vertical bar) is independently on with probability ½. A pixel is +1 if it lies on
-/// any active bar and −1 otherwise. With lateral input, neurons should each come to
-/// respond to one bar; [`bar_components`] recovers which bars are on, to measure that.
+/// any active bar and −1 otherwise. [`bar_components`] recovers which bars are on, the
+/// causes the code read-out measures (method §9).
 ///
 /// Features: `side²` pixels, row-major (pixel `(r, c)` at `r·side + c`);
 /// `image = Some((side, side))`. The task is unsupervised: one class, every label 0.
