@@ -114,7 +114,7 @@ pub fn digits8(data_seed: u64) -> TaskData {
 /// The digits8 task from its records: 65 bytes per image, the label 0..=9 and then the
 /// 64 pixels 0..=16 (the format of `assets/digits8x8/digits.bin`).
 pub fn digits8_from(records: &[u8], data_seed: u64) -> Result<TaskData, String> {
-    if records.is_empty() || records.len() % 65 != 0 {
+    if records.is_empty() || !records.len().is_multiple_of(65) {
         return Err(format!(
             "digits8: {} bytes are not whole records of 65 bytes",
             records.len()
