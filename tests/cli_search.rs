@@ -297,6 +297,29 @@ fn sensitivity_reports_every_term_and_change_and_the_cumulative_zeroing() {
         let mean = deltas.iter().sum::<f64>() / 2.0;
         assert!((line["delta_mean"].as_f64().unwrap() - mean).abs() < 1e-12);
     }
+    // The page's analysis of the same configuration (tests/e2e/search.mjs writes the
+    // fixture from `infomorph.sensitivity()`): the same runs, the same numbers.
+    let page: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/fixtures/page-sensitivity-and-context.json").unwrap(),
+    )
+    .unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f64> { serde_json::from_value(v.clone()).unwrap() };
+    assert_eq!(floats(&base["values"]), floats(&page["baseline"]["values"]));
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 25);
+    for (line, row) in out[1..26].iter().zip(rows) {
+        assert_eq!(
+            (&line["term"], &line["change"]),
+            (&row["term"], &row["change"])
+        );
+        assert_eq!(floats(&line["deltas"]), floats(&row["deltas"]), "{line}");
+    }
+    let steps = page["cumulative"].as_array().unwrap();
+    assert_eq!(steps.len(), 5);
+    for (line, step) in out[26..].iter().zip(steps) {
+        assert_eq!(line["zeroed"], step["zeroed"]);
+        assert_eq!(floats(&line["values"]), floats(&step["values"]));
+    }
     // zeroing the shared term of the context goal (γ = 0.7755) hurts most: it goes last
     let last = &out[30];
     assert_eq!(last["cumulative"], 5);

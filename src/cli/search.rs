@@ -36,10 +36,10 @@ pub struct SearchArgs {
     /// The study's total number of trials (with --study, a rerun runs the missing ones).
     #[arg(long)]
     trials: Option<usize>,
-    /// tpe (multivariate, the paper's), cmaes or random.
+    /// tpe (Optuna's TPE, one Parzen estimator per term; the paper used the multivariate one), cmaes or random.
     #[arg(long, default_value = "tpe")]
     sampler: String,
-    /// val_accuracy (the paper's) or goal (the hidden layer's goal value).
+    /// val_accuracy (the paper's), goal (the hidden layer's goal value) or specialisation (bars-like tasks: mean bits a neuron carries about its best cause, docs/method.md §9; native only).
     #[arg(long, default_value = "val_accuracy")]
     objective: String,
     /// Trials run at once (each asked with the same history, so the study does not

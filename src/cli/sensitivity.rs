@@ -5,10 +5,12 @@
 
 use super::train::{load_task, preference, resolve, RunArgs};
 use crate::network::config::RunConfig;
-use crate::search::sensitivity::{self, Change};
+use crate::search::sensitivity::{Change, Plan};
 use crate::search::{self, Objective};
+use crate::tasks::TaskData;
 use clap::Args;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -39,36 +41,65 @@ pub struct SensitivityArgs {
     json: bool,
 }
 
-/// Runs every config and returns the validation accuracies (NaN for a failed run).
-fn run_all(
-    configs: &[RunConfig],
-    task: &Arc<crate::tasks::TaskData>,
-    pref: crate::engine::EnginePreference,
-    jobs: usize,
-    bar: &indicatif::ProgressBar,
-) -> Vec<f64> {
-    let mut values = vec![f64::NAN; configs.len()];
-    let _ = search::run_trials(
-        configs,
-        task,
-        Objective::ValAccuracy,
-        pref,
-        jobs,
-        |i, outcome| {
-            match outcome.value {
-                Ok(v) => values[i] = v,
-                Err(e) => bar.println(format!("a run failed: {e}")),
-            }
-            bar.inc(1);
-            Ok::<(), ()>(())
-        },
-    );
-    values
+/// The task of each seed: every seed's runs see the data that seed makes (its split and
+/// shuffle), as the page's runs do.
+struct Tasks {
+    by_seed: BTreeMap<u64, Arc<TaskData>>,
+}
+
+impl Tasks {
+    fn load(plan: &Plan, idx: Option<&PathBuf>) -> Result<Tasks, String> {
+        let mut by_seed = BTreeMap::new();
+        for &seed in plan.seeds() {
+            let mut c = plan.base().clone();
+            c.data_seed = seed;
+            by_seed.insert(seed, Arc::new(load_task(&c, idx)?));
+        }
+        Ok(Tasks { by_seed })
+    }
+
+    fn first(&self) -> &Arc<TaskData> {
+        self.by_seed.values().next().expect("at least one seed")
+    }
+
+    /// Runs every config on its seed's task and returns the validation accuracies
+    /// (NaN for a failed run), in the order of `configs`.
+    fn run_all(
+        &self,
+        configs: &[RunConfig],
+        pref: crate::engine::EnginePreference,
+        jobs: usize,
+        bar: &indicatif::ProgressBar,
+    ) -> Vec<f64> {
+        let mut values = vec![f64::NAN; configs.len()];
+        for (seed, task) in &self.by_seed {
+            let at: Vec<usize> = (0..configs.len())
+                .filter(|&i| configs[i].data_seed == *seed)
+                .collect();
+            let group: Vec<RunConfig> = at.iter().map(|&i| configs[i].clone()).collect();
+            let _ = search::run_trials(
+                &group,
+                task,
+                Objective::ValAccuracy,
+                pref,
+                jobs,
+                |i, outcome| {
+                    match outcome.value {
+                        Ok(v) => values[at[i]] = v,
+                        Err(e) => bar.println(format!("a run failed: {e}")),
+                    }
+                    bar.inc(1);
+                    Ok::<(), ()>(())
+                },
+            );
+        }
+        values
+    }
 }
 
 pub fn run_sensitivity(args: SensitivityArgs) -> Result<(), String> {
-    if args.seeds == 0 || args.jobs == 0 || args.epochs == 0 {
-        return Err("--seeds, --jobs and --epochs must be at least 1".into());
+    if args.jobs == 0 {
+        return Err("--jobs must be at least 1".into());
     }
     let mut base = resolve(&args.run)?;
     base.epochs = args.epochs;
@@ -78,131 +109,81 @@ pub fn run_sensitivity(args: SensitivityArgs) -> Result<(), String> {
     if args.idx.is_some() {
         base.task = "mnist".into();
     }
-    let gamma = base
-        .hidden_gamma()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("the {} model has no hidden goal", base.model.name()))?;
-    let family = base
-        .model
-        .goal_family()
-        .expect("a hidden goal has a family");
-    let names = family.term_display_names();
-    let task = Arc::new(load_task(&base, args.idx.as_ref())?);
-    Objective::ValAccuracy.check_task(&task)?;
-    let pref = search::trial_engine(&base, task.clone(), preference(&args.run)?)?;
-    let first = args.run.seed().unwrap_or(0);
-    let seeds: Vec<u64> = (first..first + args.seeds).collect();
-    let with = |g: &[f64], seed: u64| {
-        let mut c = base.clone();
-        c.gamma = Some(g.to_vec());
-        (c.data_seed, c.init_seed, c.sample_seed) = (seed, seed, seed);
-        c
-    };
-    let changes = sensitivity::single_changes(&gamma);
-    let mut configs: Vec<RunConfig> = seeds.iter().map(|&s| with(&gamma, s)).collect();
-    for (_, _, g) in &changes {
-        configs.extend(seeds.iter().map(|&s| with(g, s)));
-    }
-    let total = configs.len()
-        + if args.cumulative {
-            gamma.len() * seeds.len()
-        } else {
-            0
-        };
+    let plan = Plan::new(base, args.run.seed().unwrap_or(0), args.seeds)?;
+    let base = plan.base();
+    let tasks = Tasks::load(&plan, args.idx.as_ref())?;
+    Objective::ValAccuracy.check_task(tasks.first())?;
+    let pref = search::trial_engine(base, tasks.first().clone(), preference(&args.run)?)?;
+    let n_terms = plan.gamma().len();
+    let k = plan.seeds().len();
+    let singles = plan.single_runs();
+    let total = singles.len() + if args.cumulative { n_terms * k } else { 0 };
     let bar = if args.json {
         indicatif::ProgressBar::hidden()
     } else {
         indicatif::ProgressBar::new(total as u64)
     };
-    let values = run_all(&configs, &task, pref, args.jobs, &bar);
-    let k = seeds.len();
-    let baseline = values[..k].to_vec();
-    let (base_mean, base_std) = sensitivity::mean_std(&baseline);
+    let report = plan.singles(&tasks.run_all(&singles, pref, args.jobs, &bar))?;
     bar.suspend(|| {
         if args.json {
-            println!(
-                "{}",
-                json!({"baseline": {"gamma": gamma, "seeds": seeds, "values": baseline,
-                    "mean": base_mean, "std": base_std, "epochs": args.epochs}})
-            );
-        } else {
-            println!(
-                "{} {} ({} epochs, {} seeds): validation accuracy {base_mean:.4} ± {base_std:.4}",
-                base.model.name(),
-                base.task,
-                args.epochs,
-                k
-            );
-            println!("Δ validation accuracy (mean ± std over seeds), per term and change:");
-            let head: Vec<String> = Change::ALL
+            println!("{}", json!({ "baseline": report.baseline }));
+            for row in &report.rows {
+                println!("{}", json!(row));
+            }
+            return;
+        }
+        let b = &report.baseline;
+        println!(
+            "{} {} ({} epochs, {k} seeds): validation accuracy {:.4} ± {:.4}",
+            base.model.name(),
+            base.task,
+            b.epochs,
+            b.mean,
+            b.std
+        );
+        println!("Δ validation accuracy (mean ± std over seeds), per term and change:");
+        let head: Vec<String> = Change::ALL
+            .iter()
+            .map(|c| format!("{:>16}", c.label()))
+            .collect();
+        println!("{:>4} {:>10} {:>8} {}", "term", "name", "γ", head.join(""));
+        for term in report.rows.chunks(Change::ALL.len()) {
+            let cells: Vec<String> = term
                 .iter()
-                .map(|c| format!("{:>16}", c.label()))
+                .map(|r| format!("{:>+8.4}±{:<7.4}", r.delta_mean, r.delta_std))
                 .collect();
-            println!("{:>4} {:>10} {:>8} {}", "term", "name", "γ", head.join(""));
+            let r = &term[0];
+            println!(
+                "{:>4} {:>10} {:>+8.4} {}",
+                r.term,
+                r.name,
+                r.gamma,
+                cells.join("")
+            );
         }
     });
-    let mut zero_deltas = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let mut cells = Vec::new();
-        for (j, change) in Change::ALL.iter().enumerate() {
-            let at = k * (1 + i * Change::ALL.len() + j);
-            let deltas: Vec<f64> = values[at..at + k]
-                .iter()
-                .zip(&baseline)
-                .map(|(v, b)| v - b)
-                .collect();
-            let (mean, std) = sensitivity::mean_std(&deltas);
-            if *change == Change::Zero {
-                zero_deltas.push((i, mean));
-            }
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"term": i, "name": name, "gamma": gamma[i], "change": change.label(),
-                        "delta_mean": mean, "delta_std": std, "deltas": deltas})
-                );
-            } else {
-                cells.push(format!("{:>+8.4}±{:<7.4}", mean, std));
-            }
-        }
-        if !args.json {
-            bar.suspend(|| println!("{i:>4} {name:>10} {:>+8.4} {}", gamma[i], cells.join("")));
-        }
-    }
     if args.cumulative {
-        let order = sensitivity::zero_order(&zero_deltas);
-        let configs: Vec<RunConfig> = (1..=gamma.len())
-            .flat_map(|n| {
-                let g = sensitivity::zeroed(&gamma, &order, n);
-                seeds
-                    .iter()
-                    .map(move |&s| (g.clone(), s))
-                    .collect::<Vec<_>>()
-            })
-            .map(|(g, s)| with(&g, s))
-            .collect();
-        let values = run_all(&configs, &task, pref, args.jobs, &bar);
-        if !args.json {
-            bar.suspend(|| println!("cumulative zero (least important first):"));
-        }
-        for n in 1..=gamma.len() {
-            let v = values[(n - 1) * k..n * k].to_vec();
-            let (mean, std) = sensitivity::mean_std(&v);
-            let zeroed: Vec<usize> = order[..n].to_vec();
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"cumulative": n, "zeroed": zeroed, "values": v, "mean": mean, "std": std})
-                );
-            } else {
-                bar.suspend(|| {
-                    println!(
-                        "{n:>3} zeroed (last {:>10}): {mean:.4} ± {std:.4}",
-                        names[order[n - 1]]
-                    )
-                });
+        let order = &report.zero_order;
+        let runs = plan.cumulative_runs(order);
+        let steps = plan.cumulative(order, &tasks.run_all(&runs, pref, args.jobs, &bar))?;
+        bar.suspend(|| {
+            if !args.json {
+                println!("cumulative zero (least important first):");
             }
-        }
+            for step in &steps {
+                if args.json {
+                    println!("{}", json!(step));
+                } else {
+                    println!(
+                        "{:>3} zeroed (last {:>10}): {:.4} ± {:.4}",
+                        step.cumulative,
+                        plan.names()[*step.zeroed.last().expect("at least one")],
+                        step.mean,
+                        step.std
+                    );
+                }
+            }
+        });
     }
     bar.finish_and_clear();
     Ok(())

@@ -11,7 +11,7 @@ mod search;
 #[cfg(target_arch = "wasm32")]
 pub use bindings::*;
 #[cfg(target_arch = "wasm32")]
-pub use search::SearchStudy;
+pub use search::{SearchStudy, SensitivityStudy};
 
 /// What the engine offers the page (models, goal presets, tasks, terms, limits):
 /// `catalog()` for `www/js/config.js`.

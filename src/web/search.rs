@@ -5,6 +5,7 @@
 
 use super::session::bindings::{err, to_js};
 use crate::network::RunConfig;
+use crate::search::sensitivity::Plan;
 use crate::search::{study, Search, SearchOptions};
 use wasm_bindgen::prelude::*;
 
@@ -137,5 +138,91 @@ impl SearchStudy {
             text.push('\n');
         }
         text
+    }
+}
+
+/// The page's sensitivity analysis of the current goal (the Goal search view): the runs
+/// and reports of [`crate::search::sensitivity::Plan`], as `infomorph sensitivity`
+/// makes them; the page trains the runs in its search workers.
+#[wasm_bindgen]
+pub struct SensitivityStudy {
+    plan: Plan,
+    zero_order: Option<Vec<usize>>,
+}
+
+/// `{seed, seeds}` of a sensitivity analysis (the CLI's --seed and --seeds).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SensitivityOptions {
+    #[serde(default)]
+    seed: u64,
+    #[serde(default = "three")]
+    seeds: u64,
+}
+
+fn three() -> u64 {
+    3
+}
+
+#[wasm_bindgen]
+impl SensitivityStudy {
+    /// The analysis of `config`'s hidden goal (each run `config.epochs` long) over the
+    /// seeds `seed .. seed + seeds` (`options`: `{seed, seeds}`, default 0 and 3).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, options: JsValue) -> Result<SensitivityStudy, JsError> {
+        let config = RunConfig::from_json(&json_of(config, "config")?.to_string())
+            .map_err(|e| err(format!("invalid config: {e}")))?;
+        let options: SensitivityOptions = if options.is_undefined() || options.is_null() {
+            SensitivityOptions {
+                seed: 0,
+                seeds: three(),
+            }
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|e| err(format!("invalid sensitivity options: {e}")))?
+        };
+        Ok(SensitivityStudy {
+            plan: Plan::new(config, options.seed, options.seeds).map_err(err)?,
+            zero_order: None,
+        })
+    }
+
+    /// The run configs of the single changes: the baseline, then each term's five
+    /// changes, each over the seeds.
+    #[wasm_bindgen(js_name = singleRuns)]
+    pub fn single_runs(&self) -> Result<JsValue, JsError> {
+        to_js(&self.plan.single_runs())
+    }
+
+    /// The report (`{baseline, rows, zero_order}`) of the single runs' validation
+    /// accuracies, in their order (NaN for a failed run).
+    pub fn singles(&mut self, values: Vec<f64>) -> Result<JsValue, JsError> {
+        let report = self.plan.singles(&values).map_err(err)?;
+        self.zero_order = Some(report.zero_order.clone());
+        to_js(&report)
+    }
+
+    /// The run configs of "cumulative zero" (once the singles are reported).
+    #[wasm_bindgen(js_name = cumulativeRuns)]
+    pub fn cumulative_runs(&self) -> Result<JsValue, JsError> {
+        to_js(&self.plan.cumulative_runs(self.order()?))
+    }
+
+    /// The cumulative steps (`[{cumulative, zeroed, values, mean, std}]`).
+    pub fn cumulative(&self, values: Vec<f64>) -> Result<JsValue, JsError> {
+        to_js(&self.plan.cumulative(self.order()?, &values).map_err(err)?)
+    }
+
+    /// The goal's term display names.
+    pub fn names(&self) -> Vec<String> {
+        self.plan.names().to_vec()
+    }
+}
+
+impl SensitivityStudy {
+    fn order(&self) -> Result<&[usize], JsError> {
+        self.zero_order
+            .as_deref()
+            .ok_or_else(|| err("report the single changes first"))
     }
 }

@@ -106,3 +106,45 @@ test("the Goal search view: stop keeps the finished trials, export gives the stu
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+const sensitivityFixture = path.join(root, "tests/fixtures/page-sensitivity-and-context.json");
+
+test("which terms matter: the page's sensitivity analysis is `infomorph sensitivity`'s, drawn as bars", async () => {
+  // the context model's optimised goal (the command line's default goal)
+  const { page, problems } = await open(browser, server.baseUrl + hash + "&goal=optimized&view=search");
+  await page.evaluate(() => window.infomorph.pause());
+  const report = await page.evaluate(() =>
+    window.infomorph.sensitivity({ epochs: 2, seeds: 2, cumulative: true, workers: 2 }),
+  );
+  // baseline, 5 terms × 5 changes over 2 seeds, then 5 cumulative steps
+  assert.equal(report.baseline.values.length, 2);
+  assert.equal(report.rows.length, 25);
+  assert.equal(report.cumulative.length, 5);
+  assert.ok(report.rows.every((r) => r.deltas.length === 2 && r.deltas.every(Number.isFinite)));
+  assert.deepEqual(report.baseline.gamma, [0.0379, 0.3185, 0.7755, 0.1536, 0.0076]);
+  if (process.env.INFOMORPH_WRITE_FIXTURES) await writeFile(sensitivityFixture, JSON.stringify(report, null, 1) + "\n");
+  // the same numbers as the fixture, which tests/cli_search.rs checks against the CLI
+  const want = JSON.parse(await readFile(sensitivityFixture, "utf8"));
+  assert.deepEqual(report.baseline.values, want.baseline.values);
+  assert.deepEqual(report.rows.map((r) => r.deltas), want.rows.map((r) => r.deltas));
+  assert.deepEqual(report.zero_order, want.zero_order);
+  assert.deepEqual(report.cumulative.map((s) => s.values), want.cumulative.map((s) => s.values));
+  // the chart's text alternative names the most harmful change, and the status says done
+  // (a label changes at most once a second)
+  await page.waitForFunction(() => /Most harmful/.test(document.getElementById("s-sens").getAttribute("aria-label")), null, { timeout: 5_000 });
+  const label = await page.getAttribute("#s-sens", "aria-label");
+  const worst = [...report.rows].sort((a, b) => a.delta_mean - b.delta_mean)[0];
+  assert.match(label, new RegExp(`Most harmful: ${worst.name.replace(/[()]/g, "\\$&")} ${worst.change.replace("+", "\\+")}`));
+  assert.match(await page.textContent("#sens-status"), /done/);
+  // the button runs the same analysis (2 seeds, 2 epochs by default)
+  await page.click("#sens-start");
+  await page.waitForFunction(() => /done/.test(document.getElementById("sens-status").textContent), null, { timeout: 60_000 });
+  await page.waitForFunction((l) => document.getElementById("s-sens").getAttribute("aria-label") === l, label, { timeout: 5_000 });
+  // a goal-less model is refused in one clear message
+  const refused = await page.evaluate(() =>
+    window.infomorph.setConfig({ model: "readout" }).then(() => window.infomorph.sensitivity({})).then(() => "ran", (e) => e.message),
+  );
+  assert.match(refused, /no hidden goal/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

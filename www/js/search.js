@@ -17,12 +17,12 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
   let pool = [];
   let run = null; // {study, stopped, promise}
 
-  async function workers(n) {
+  async function poolOf(n) {
     while (pool.length < n) pool.push(await connectWorker(spawn, init));
     return pool.slice(0, n);
   }
 
-  /** Trains one asked trial on worker `w`: its last epoch's metrics, or why it stopped. */
+  /** Trains run config `asked.config` on worker `w`: its last epoch's metrics, or why it stopped. */
   async function trial(w, asked) {
     const start = performance.now();
     const seconds = () => (performance.now() - start) / 1000;
@@ -33,7 +33,7 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
         adapter: "",
         engine: "cpu",
         data: dataFor(asked.config),
-        generation: asked.trial,
+        generation: asked.trial ?? 0,
       });
       await w.call(REQ.step, { n: 1e9 });
       const s = await w.call(REQ.stats);
@@ -56,7 +56,7 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
     const me = { study, stopped: false };
     me.promise = (async () => {
       const size = Math.max(1, Math.floor(batch));
-      const ws = await workers(Math.min(size, maxWorkers()));
+      const ws = await poolOf(Math.min(size, maxWorkers()));
       while (!me.stopped) {
         const queue = study.ask(size);
         if (!queue.length) break;
@@ -80,6 +80,38 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
     return me.promise;
   }
 
+  /**
+   * Trains every run config of `configs` (a sensitivity analysis' runs) on up to
+   * `workers` workers; resolves with their validation accuracies in order (NaN for a
+   * failed run), or null when stopped. `onRun(done, total)` after each run.
+   */
+  function runConfigs(configs, { workers = maxWorkers(), onRun = () => {} } = {}) {
+    if (run) throw new Error("a search is already running: stop it first");
+    const me = { stopped: false };
+    me.promise = (async () => {
+      const ws = await poolOf(Math.min(Math.max(1, Math.floor(workers)), maxWorkers()));
+      const values = new Array(configs.length).fill(NaN);
+      let next = 0;
+      let done = 0;
+      await Promise.all(
+        ws.map(async (w) => {
+          while (!me.stopped && next < configs.length) {
+            const i = next++;
+            const r = await trial(w, { config: configs[i], trial: i });
+            if (me.stopped) return;
+            if (!r.error && Number.isFinite(r.last?.val_accuracy)) values[i] = r.last.val_accuracy;
+            onRun(++done, configs.length);
+          }
+        }),
+      );
+      return me.stopped ? null : values;
+    })().finally(() => {
+      if (run === me) run = null;
+    });
+    run = me;
+    return me.promise;
+  }
+
   /** Stops the running search: trials in flight are dropped (a resumed study runs them again). */
   function stop() {
     if (!run) return false;
@@ -92,6 +124,7 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
 
   return {
     start,
+    runConfigs,
     stop,
     get running() {
       return run !== null;
@@ -100,5 +133,7 @@ export function createSearcher({ engine, spawn, init, dataFor }) {
     study: (config, options) => new engine.SearchStudy(config, options),
     /** A study from its JSON lines, to `trials` in all (default: its own total). */
     fromLines: (text, trials) => engine.SearchStudy.fromLines(text, trials),
+    /** A sensitivity analysis of run config `config`'s goal, options {seed, seeds}. */
+    sensitivity: (config, options) => new engine.SensitivityStudy(config, options),
   };
 }

@@ -8,6 +8,7 @@ import { $, ctx, alertBox } from "../dom.js";
 import { describe } from "../describe.js";
 import { fitCanvases } from "../fit.js";
 import { createSearcher, maxWorkers } from "../search.js";
+import { initSensitivity } from "./sensitivity.js";
 
 export function initSearch(app) {
   const { store, engine } = app;
@@ -20,6 +21,13 @@ export function initSearch(app) {
   });
   let study = null;
   let built = false;
+  const sensitivity = initSensitivity(app, searcher, {
+    busy: (on) => {
+      $("s-start").disabled = on;
+      $("sens-start").disabled = on;
+      $("s-stop").disabled = !on;
+    },
+  });
 
   function termBoxes() {
     const box = $("s-terms");
@@ -50,6 +58,7 @@ export function initSearch(app) {
     }
     if (!searcher.running) termBoxes();
     draw();
+    sensitivity.open();
   }
 
   /** The options of the form, for a study of the page's current configuration. */
@@ -74,6 +83,7 @@ export function initSearch(app) {
   async function runStudy(st, workers) {
     study = st;
     $("s-start").disabled = true;
+    $("sens-start").disabled = true;
     $("s-stop").disabled = false;
     status();
     draw();
@@ -81,6 +91,7 @@ export function initSearch(app) {
       await searcher.start(st, { batch: workers, onTrial: () => { status(); draw(); } });
     } finally {
       $("s-start").disabled = false;
+      $("sens-start").disabled = false;
       $("s-stop").disabled = true;
       status();
       draw();
