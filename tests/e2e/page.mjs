@@ -339,6 +339,9 @@ test("export a run and load it back", async () => {
   const rows = (await readFile(await csv.path(), "utf8")).trim().split("\n");
   assert.equal(rows.length, 3);
   assert.match(rows[0], /^epoch,steps,train_accuracy/);
+  // Escape closes the Export menu (open, it covers the cards below it)
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("details.menu").getAttribute("open"), null);
   const [png] = await Promise.all([page.waitForEvent("download"), page.locator("button.png[data-canvas=heat]").click()]);
   const bytes = await readFile(await png.path());
   assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG file");

@@ -60,6 +60,20 @@ export function initIo(app) {
     const box = alertBox(copied ? `Link copied${note}: ${url}` : `Copy this link${note}: ${url}`, "info");
     setTimeout(() => box.remove(), 8000);
   });
+  // The Export menu closes like a menu: on Escape and on a click outside it (it would
+  // otherwise stay open over the cards below).
+  const menu = document.querySelector("details.menu");
+  if (menu) {
+    document.addEventListener("click", (e) => {
+      if (menu.open && !menu.contains(e.target)) menu.open = false;
+    });
+    menu.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary")?.focus();
+      }
+    });
+  }
   $("export-run").addEventListener("click", async () => {
     const { viewing, trace, state } = S;
     const run = viewing ? structuredClone(viewing) : await worker.call(REQ.export);
