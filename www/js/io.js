@@ -64,8 +64,9 @@ export function initIo(app) {
   // otherwise stay open over the cards below).
   const menu = document.querySelector("details.menu");
   if (menu) {
+    // (only a person's click: a download's synthetic link click is not one)
     document.addEventListener("click", (e) => {
-      if (menu.open && !menu.contains(e.target)) menu.open = false;
+      if (e.isTrusted && menu.open && !menu.contains(e.target)) menu.open = false;
     });
     menu.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && menu.open) {
