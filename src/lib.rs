@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod engine;
+pub mod experiments;
 pub mod goals;
 pub mod network;
 pub mod pid;

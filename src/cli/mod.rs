@@ -1,6 +1,7 @@
 //! The native command line. Every subcommand prints a one-line reason to stderr and
 //! exits 2 on bad input, so scripts can tell misuse from success.
 
+mod experiments;
 mod optuna;
 mod pid;
 mod reproduce;
@@ -39,6 +40,8 @@ enum Command {
     Neuron(train::NeuronArgs),
     /// Associative memory: store ±1 patterns, recall them from corrupted cues.
     Memory(train::MemoryArgs),
+    /// The curated experiments: list them, or train them and check their claims (--check).
+    Experiments(experiments::ExperimentsArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -61,6 +64,11 @@ pub fn run() -> i32 {
         Command::Bench(args) => train::run_bench(args),
         Command::Neuron(args) => train::run_neuron(args),
         Command::Memory(args) => train::run_memory(args),
+        Command::Experiments(args) => match experiments::run_experiments(args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return 1,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => 0,

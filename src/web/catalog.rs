@@ -46,6 +46,21 @@ pub struct Catalog {
     /// `c1, c2, w1, w2`).
     pub activation: ActivationDefaults,
     pub notices: Vec<NoticeKind>,
+    /// The curated experiments (`crate::experiments`), in the gallery's order.
+    pub experiments: Vec<ExperimentEntry>,
+}
+
+/// An experiment as the page's gallery shows and opens it.
+#[derive(Serialize)]
+pub struct ExperimentEntry {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub text: &'static str,
+    pub claim: crate::experiments::Claim,
+    /// The whole run configuration (every key), which the page loads as it is.
+    pub config: RunConfig,
+    /// `#v=1&experiment=NAME`.
+    pub hash: String,
 }
 
 #[derive(Serialize)]
@@ -294,6 +309,19 @@ pub fn build() -> Catalog {
                 kind,
                 // Why the CPU engine runs (when WebGPU was found), and device losses.
                 tell: kind != crate::engine::NoticeKind::EngineChoice,
+            })
+            .collect(),
+        experiments: crate::experiments::all()
+            .iter()
+            .filter_map(|e| {
+                Some(ExperimentEntry {
+                    name: e.name,
+                    title: e.title,
+                    text: e.text,
+                    claim: e.claim,
+                    config: e.config().ok()?,
+                    hash: e.hash(),
+                })
             })
             .collect(),
     }

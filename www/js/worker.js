@@ -286,6 +286,7 @@ const handlers = {
   points: (m) => (current ? current.session.points(m.max) : new Float32Array(0)),
   export: () => session().exportRun(),
   stats: () => (current ? current.session.stats() : null),
+  claim: (m) => session().claim(m.experiment),
   "lose-device"() {
     current?.session.simulateDeviceLoss();
     return true;

@@ -207,6 +207,13 @@ impl Session {
         to_js(&self.state.borrow().stats())
     }
 
+    /// An experiment's claim on this finished run: `{met, value, threshold}`; an error
+    /// when the run is not the experiment's configuration or has not finished.
+    pub fn claim(&self, experiment: String) -> Result<JsValue, JsError> {
+        let outcome = self.state.borrow().claim(&experiment).map_err(err)?;
+        to_js(&outcome)
+    }
+
     #[wasm_bindgen(js_name = receptiveFields)]
     pub fn receptive_fields(&self) -> Vec<f32> {
         self.state.borrow().receptive_fields()

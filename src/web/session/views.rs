@@ -1,8 +1,9 @@
 //! What the page's views read from a run: the stats, receptive fields, a neuron's joint
 //! table, the decision map of 2-D tasks, test points and the run file.
 
-use super::state::{State, HISTOGRAM_SAMPLES};
+use super::state::{ActivationParams, State, HISTOGRAM_SAMPLES};
 use crate::engine::EngineKind;
+use crate::experiments::{self, ClaimOutcome, RunResult};
 use crate::network::accuracy::apply_inversion;
 use crate::network::export::LayerDump;
 use crate::network::histogram::{joint_table, JointTable};
@@ -15,6 +16,32 @@ fn finite(v: f64) -> Option<f64> {
 }
 
 impl State {
+    /// An experiment's claim (`crate::experiments::check`) evaluated on this run, which
+    /// must have finished with the experiment's configuration and the default
+    /// activation parameters.
+    pub fn claim(&self, name: &str) -> Result<ClaimOutcome, String> {
+        let experiment = experiments::by_name(name).map_err(|e| e.to_string())?;
+        let config = experiment.config().map_err(|e| e.to_string())?;
+        if self.config != config || self.activation != ActivationParams::default() {
+            return Err(format!(
+                "this run's configuration is not experiment {name}'s; open the experiment again"
+            ));
+        }
+        if !self.progress.finished || self.progress.error.is_some() {
+            return Err(format!(
+                "experiment {name}'s claim is checked when its run has finished"
+            ));
+        }
+        Ok(experiments::check(
+            experiment,
+            &RunResult {
+                metrics: &self.progress.metrics,
+                network: self.network(),
+                task: &self.task,
+            },
+        ))
+    }
+
     /// `"cpu"` or `"webgpu"`.
     pub fn engine_name(&self) -> &'static str {
         match self.engine {
