@@ -55,20 +55,30 @@ fn tpe_and_cmaes_beat_random_search_on_a_smooth_objective() {
         bests.sort_by(f64::total_cmp);
         bests[2]
     };
-    let (tpe, cmaes, random) = (
+    let (tpe, mtpe, cmaes, random) = (
         median_best(SamplerKind::Tpe),
+        median_best(SamplerKind::TpeMultivariate),
         median_best(SamplerKind::Cmaes),
         median_best(SamplerKind::Random),
     );
-    eprintln!("median best of 80 trials: tpe {tpe:.4}, cmaes {cmaes:.4}, random {random:.4}");
+    eprintln!(
+        "median best of 80 trials: tpe {tpe:.4}, tpe-multivariate {mtpe:.4}, \
+         cmaes {cmaes:.4}, random {random:.4}"
+    );
     assert!(tpe > random, "tpe {tpe} vs random {random}");
+    assert!(mtpe > random, "tpe-multivariate {mtpe} vs random {random}");
     assert!(cmaes > random, "cmaes {cmaes} vs random {random}");
     assert!(tpe > -0.05, "TPE should come close to the maximum 0: {tpe}");
 }
 
 #[test]
 fn a_study_depends_on_its_seed_and_batch_only() {
-    for sampler in [SamplerKind::Tpe, SamplerKind::Cmaes, SamplerKind::Random] {
+    for sampler in [
+        SamplerKind::Tpe,
+        SamplerKind::TpeMultivariate,
+        SamplerKind::Cmaes,
+        SamplerKind::Random,
+    ] {
         let mut spec = toy_spec(24);
         spec.sampler = sampler;
         spec.seed = 7;
@@ -88,7 +98,12 @@ fn a_study_depends_on_its_seed_and_batch_only() {
 
 #[test]
 fn a_resumed_study_is_the_uninterrupted_one() {
-    for sampler in [SamplerKind::Tpe, SamplerKind::Cmaes, SamplerKind::Random] {
+    for sampler in [
+        SamplerKind::Tpe,
+        SamplerKind::TpeMultivariate,
+        SamplerKind::Cmaes,
+        SamplerKind::Random,
+    ] {
         let mut spec = toy_spec(30);
         spec.sampler = sampler;
         spec.startup = 4;

@@ -36,7 +36,7 @@ pub struct SearchArgs {
     /// The study's total number of trials (with --study, a rerun runs the missing ones).
     #[arg(long)]
     trials: Option<usize>,
-    /// tpe (Optuna's TPE, one Parzen estimator per term; the paper used the multivariate one), cmaes or random.
+    /// tpe (Optuna's default TPE, one Parzen estimator per term), tpe-multivariate (one joint estimator, as the paper's TPESampler(multivariate=True)), cmaes or random.
     #[arg(long, default_value = "tpe")]
     sampler: String,
     /// val_accuracy (the paper's), goal (the hidden layer's goal value) or specialisation (bars-like tasks: mean bits a neuron carries about its best cause, docs/method.md §9; native only).
@@ -243,7 +243,10 @@ fn run_optuna(args: &SearchArgs, storage: &str) -> Result<(), String> {
                 .into(),
         );
     }
-    if SamplerKind::from_name(&args.sampler)? != SamplerKind::Tpe {
+    if !matches!(
+        SamplerKind::from_name(&args.sampler)?,
+        SamplerKind::Tpe | SamplerKind::TpeMultivariate
+    ) {
         return Err("--optuna-storage samples with Optuna's TPE: leave out --sampler".into());
     }
     let spec = spec_of(args)?;

@@ -9,6 +9,7 @@
 //! it goes on as if it had never stopped.
 
 mod objective;
+mod parzen;
 mod sampler;
 pub mod sensitivity;
 mod space;

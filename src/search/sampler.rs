@@ -1,11 +1,14 @@
 //! The samplers of a goal search: TPE from the `tpe` crate (Optuna's Parzen
-//! estimators, with the prior and the bandwidth clip), CMA-ES from the `optimizer`
-//! crate, and uniform random sampling as the baseline. None uses threads or clocks,
-//! so the page runs them too.
+//! estimators, with the prior and the bandwidth clip), the multivariate TPE the paper
+//! used (the project's own, [`super::parzen`]), CMA-ES from the `optimizer` crate, and
+//! uniform random sampling as the baseline. None uses threads or clocks, so the page
+//! runs them too (CMA-ES excepted: `optimizer` reads the clock).
 //!
-//! TPE is Optuna's independent (per-term) TPE: `optimizer`'s multivariate TPE has no
-//! prior, its kernels shrink onto the first good trials, and on a smooth 5-term test
-//! objective it did worse than random search (tests/search.rs measures the samplers).
+//! `tpe` is Optuna's default independent (per-term) TPE; `tpe-multivariate` is
+//! `TPESampler(multivariate=True)`. `optimizer`'s multivariate TPE has no prior, its
+//! kernels shrink onto the first good trials, and on a smooth 5-term test objective it
+//! did worse than random search (tests/search.rs measures the samplers), hence
+//! [`super::parzen`].
 //! Failed trials are left out of TPE's history (as Optuna does) and count as the worst
 //! value for CMA-ES, whose generations wait for every candidate they handed out.
 
@@ -28,16 +31,19 @@ use std::collections::HashMap;
 #[serde(rename_all = "lowercase")]
 pub enum SamplerKind {
     Tpe,
+    #[serde(rename = "tpe-multivariate")]
+    TpeMultivariate,
     Cmaes,
     Random,
 }
 
 impl SamplerKind {
-    pub const NAMES: [&'static str; 3] = ["tpe", "cmaes", "random"];
+    pub const NAMES: [&'static str; 4] = ["tpe", "tpe-multivariate", "cmaes", "random"];
 
     pub fn from_name(name: &str) -> Result<SamplerKind, SearchError> {
         match name.to_ascii_lowercase().as_str() {
             "tpe" => Ok(SamplerKind::Tpe),
+            "tpe-multivariate" | "multivariate-tpe" | "mtpe" => Ok(SamplerKind::TpeMultivariate),
             "cmaes" | "cma-es" => Ok(SamplerKind::Cmaes),
             "random" => Ok(SamplerKind::Random),
             _ => Err(SearchError::Spec(format!(
@@ -50,6 +56,7 @@ impl SamplerKind {
     pub fn name(self) -> &'static str {
         match self {
             SamplerKind::Tpe => "tpe",
+            SamplerKind::TpeMultivariate => "tpe-multivariate",
             SamplerKind::Cmaes => "cmaes",
             SamplerKind::Random => "random",
         }
@@ -60,6 +67,8 @@ enum Inner {
     /// Independent TPE per term (Optuna's default; `tpe`'s estimators, rebuilt from the
     /// history at every ask), uniform for the first `startup` complete trials.
     Tpe(TpeSettings),
+    /// Joint TPE over all terms ([`super::parzen`]), uniform for the first `startup`.
+    TpeMultivariate(TpeSettings),
     #[cfg(not(target_arch = "wasm32"))]
     Cmaes(CmaEsSampler),
     Random,
@@ -118,6 +127,7 @@ impl Sampler {
     ) -> Result<Sampler, SearchError> {
         let inner = match kind {
             SamplerKind::Tpe => Inner::Tpe(tpe),
+            SamplerKind::TpeMultivariate => Inner::TpeMultivariate(tpe),
             #[cfg(not(target_arch = "wasm32"))]
             SamplerKind::Cmaes => Inner::Cmaes(CmaEsSampler::with_seed(seed)),
             #[cfg(target_arch = "wasm32")]
@@ -171,6 +181,21 @@ impl Sampler {
                         self.uniform()
                     } else {
                         self.tpe(&complete, settings.ei_candidates)
+                    }
+                })
+                .collect(),
+            Inner::TpeMultivariate(settings) => numbers
+                .map(|_| {
+                    if complete.len() < settings.startup.max(1) {
+                        self.uniform()
+                    } else {
+                        super::parzen::propose(
+                            &complete,
+                            self.dims,
+                            self.range,
+                            settings.ei_candidates,
+                            &mut self.rng.0,
+                        )
                     }
                 })
                 .collect(),
