@@ -321,12 +321,12 @@ setup_search() {
     setup_apt || return 1
 }
 
-# Everything scripts/test.sh needs.
+# Everything scripts/test.sh needs (full MNIST: the page's published reference line, tests/e2e/reference.mjs).
 setup_test() {
     setup_path
     setup_apt_start
     local status=0
-    { setup_rust_components && setup_serve && setup_venv; } || status=$?
+    { setup_rust_components && setup_serve && setup_venv && setup_mnist; } || status=$?
     setup_apt_wait || status=$?
     return "$status"
 }

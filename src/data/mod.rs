@@ -104,7 +104,6 @@ pub enum Installed {
 }
 
 /// SHA-256 of the four files of each installed set, as stored (scripts/setup.sh).
-#[cfg(not(target_arch = "wasm32"))]
 const MNIST_SHA256: [(&str, &str); 4] = [
     (
         "train-images-idx3-ubyte",
@@ -123,6 +122,13 @@ const MNIST_SHA256: [(&str, &str); 4] = [
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     ),
 ];
+/// Whether `sha256_hex` (64 hex digits) is that of full MNIST's original training
+/// images (`train-images-idx3-ubyte`, uncompressed): how the page knows that an
+/// uploaded IDX set is the published table's data (Fashion-MNIST has the same shape).
+pub fn is_mnist_train_images(sha256_hex: &str) -> bool {
+    sha256_hex.eq_ignore_ascii_case(MNIST_SHA256[0].1)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 const FASHION_MNIST_SHA256: [(&str, &str); 4] = [
     (

@@ -145,9 +145,63 @@ pub fn row_by_id(id: &str) -> Result<&'static Row, String> {
     })
 }
 
+/// The published value that applies to a run on full MNIST, for the page's reference
+/// line: the row of `model` with the goal preset `goal` (none for a custom γ, which is
+/// not what the table measured) at hidden size `hidden` (a column of the table, or any
+/// N for the readout). `(percent, row)`.
+pub fn reference(
+    model: ModelKind,
+    goal: Option<&str>,
+    hidden: usize,
+) -> Option<(f64, &'static Row)> {
+    ROWS.iter().find_map(|r| {
+        // Random projection, readout and backprop learn no hidden goal: any γ is theirs.
+        let learns_goal = !matches!(
+            r.model,
+            ModelKind::RandomProjection | ModelKind::Readout | ModelKind::Backprop
+        );
+        let goal_matches = !learns_goal || goal == Some(r.goal);
+        if r.model != model || !goal_matches {
+            return None;
+        }
+        let value = if r.any_n {
+            Some(r.published[0])
+        } else {
+            r.published_at(hidden)
+        };
+        value.map(|v| (v, r))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reference_is_the_row_of_the_model_goal_and_column() {
+        let (v, r) = reference(ModelKind::Trivariate, Some("optimized"), 100).unwrap();
+        assert_eq!((v, r.id), (95.2, "trivariate-optimized"));
+        let (v, r) = reference(ModelKind::Context, Some("heuristic"), 2000).unwrap();
+        assert_eq!((v, r.id), (94.1, "context-heuristic"));
+        assert_eq!(
+            reference(ModelKind::Trivariate, Some("optimized"), 64),
+            None
+        );
+        assert_eq!(reference(ModelKind::Trivariate, None, 100), None);
+        assert_eq!(reference(ModelKind::Context, Some("four-term"), 100), None);
+        // models that learn no hidden goal: any goal; the readout at any N
+        assert_eq!(
+            reference(ModelKind::RandomProjection, None, 10).unwrap().0,
+            39.7
+        );
+        assert_eq!(reference(ModelKind::Backprop, None, 500).unwrap().0, 97.4);
+        assert_eq!(
+            reference(ModelKind::Readout, Some("heuristic"), 37)
+                .unwrap()
+                .0,
+            91.9
+        );
+    }
 
     #[test]
     fn rows_are_distinct_and_their_goals_exist() {

@@ -62,6 +62,37 @@ pub fn default_config() -> String {
     serde_json::to_string(&crate::network::model::RunConfig::default()).unwrap_or_default()
 }
 
+/// The published MNIST test accuracy that applies to the page's run, for the accuracy
+/// plot's reference line: `{percent, row}` when the uploaded training images are full
+/// MNIST's (`train_images_sha256`, as the page hashed them) and the published table has
+/// a cell for `model`, the goal preset `goal` (null for a custom γ) and `hidden`
+/// (docs/method.md §5); else null.
+#[wasm_bindgen(js_name = publishedAccuracy)]
+pub fn published_accuracy(
+    model: &str,
+    goal: Option<String>,
+    hidden: usize,
+    train_images_sha256: &str,
+) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Reference {
+        percent: f64,
+        row: &'static str,
+    }
+    let kind = crate::network::model::ModelKind::from_name(model).map_err(|e| JsError::new(&e))?;
+    if !crate::data::is_mnist_train_images(train_images_sha256) {
+        return Ok(JsValue::NULL);
+    }
+    match crate::reproduce::published::reference(kind, goal.as_deref(), hidden) {
+        Some((percent, row)) => serde_wasm_bindgen::to_value(&Reference {
+            percent,
+            row: row.label,
+        })
+        .map_err(|e| JsError::new(&e.to_string())),
+        None => Ok(JsValue::NULL),
+    }
+}
+
 /// Runs once when the module is instantiated: reports the loaded engine in
 /// the element with id [`STATUS_ELEMENT_ID`], if the document has one (test
 /// harnesses and workers have none, and are left alone).

@@ -189,14 +189,16 @@ export function initIo(app) {
       }
       if (!parts.images || !parts.labels) throw new Error("choose an images file and a labels file (optionally also test images and labels)");
       const data = { kind: "idx", images: parts.images, labels: parts.labels, testImages: parts.test_images, testLabels: parts.test_labels };
-      useUpload(files.map((f) => f.name).join("+"), data);
+      useUpload(files.map((f) => f.name).join("+"), data, await sha256Hex(parts.images));
     } catch (error) {
       alertBox(`Cannot use these files: ${error.message}`);
     }
   });
 
-  function useUpload(name, data) {
-    store.update({ uploaded: { name, data }, statsFresh: false });
+  /** `imagesSha256`: the training images' SHA-256, by which the engine knows full MNIST
+   *  (the accuracy plot's published reference line). */
+  function useUpload(name, data, imagesSha256 = null) {
+    store.update({ uploaded: { name, data, imagesSha256 }, statsFresh: false });
     const sel = $("c-task");
     sel.querySelector("option[value=upload]")?.remove();
     sel.append(el("option", { value: "upload", text: `your data: ${name}` }));
@@ -205,4 +207,15 @@ export function initIo(app) {
   }
 
   Object.assign(app, { shareUrl, loadRun });
+}
+
+/** SHA-256 of `bytes` as hex, or null where the browser has no WebCrypto (an insecure
+ *  origin): the reference line is then left out, nothing else depends on it. */
+async function sha256Hex(bytes) {
+  try {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  } catch {
+    return null;
+  }
 }
