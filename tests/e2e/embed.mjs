@@ -50,7 +50,7 @@ test("the Embed dialog writes the iframe code, previews it, and the code round-t
   assert.equal(await page.textContent("#embed-title"), "Embed this configuration");
   const hideKeys = await page.$$eval(".embed-hide input[type=checkbox]", (boxes) => boxes.map((b) => b.id.replace("embed-hide-", "")));
   assert.ok(hideKeys.includes("play") && hideKeys.includes("speed") && hideKeys.includes("task"), hideKeys.join(","));
-  assert.equal(hideKeys.length, 20);
+  assert.equal(hideKeys.length, 21);
 
   const before = parseCode(await page.inputValue("#embed-code"));
   assert.equal(before.width, 720);

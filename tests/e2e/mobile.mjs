@@ -67,7 +67,8 @@ test("at 390 px nothing overflows sideways on any view, and Share and Export are
     const scales = await page.$$eval(`#view-${view} canvas`, (list) =>
       list.filter((c) => c.offsetParent !== null).map((c) => ({ id: c.id, scale: c.clientWidth / c.width })),
     );
-    assert.ok(scales.length >= 2, `${view}: ${JSON.stringify(scales)}`);
+    // (The experiments gallery is text only.)
+    if (view !== "gallery") assert.ok(scales.length >= 2, `${view}: ${JSON.stringify(scales)}`);
     for (const { id, scale } of scales) assert.ok(scale >= 0.9, `${view}: #${id} drawn at ${(100 * scale).toFixed(0)} % of its size`);
     for (const tab of views) await onScreen(page, `[role="tab"][data-view="${tab}"]`);
     await page.screenshot({ path: path.join(shots, `phone-${view}.png`) });

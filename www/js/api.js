@@ -57,6 +57,10 @@ export function initApi(app, api) {
     return api.stats();
   };
   api.reset = () => app.reset();
+  /** The curated experiments: [{name, title, hash}] (hash: `#v=1&experiment=NAME`). */
+  api.experiments = () => C.CATALOG.experiments.map(({ name, title, hash }) => ({ name, title, hash }));
+  /** Opens experiment `name` (its configuration and panel); resolves once its run is reset. */
+  api.openExperiment = async (name) => app.openExperiment(name);
   api.shareUrl = () => app.shareUrl();
   api.embedCode = (options) => app.embedCode(options);
   // Test hook: simulates a GPU device loss (the run continues on the CPU engine).

@@ -17,6 +17,7 @@ import { initApi } from "./api.js";
 import { initEmbed } from "./views/embed.js";
 import { initHost } from "./host.js";
 import { initSearch } from "./views/search.js";
+import { initGallery } from "./views/gallery.js";
 import { registerOffline } from "./offline.js";
 
 export async function start(engine, api, urls) {
@@ -47,6 +48,7 @@ export async function start(engine, api, urls) {
   initEmbed(app);
   initHost(app);
   initSearch(app);
+  initGallery(app);
 
   const S = store.s;
   /**

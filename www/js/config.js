@@ -73,10 +73,12 @@ export let ACTIVATION = {};
 export let GAMMA_RANGE = [-Infinity, Infinity];
 export let DEFAULTS = Object.freeze({});
 export let ACTIVATION_DEFAULTS = Object.freeze({});
-export const PAGE_KEYS = ["embed", "autoplay", "view", "speed", "engine"];
+export const PAGE_KEYS = ["embed", "autoplay", "view", "speed", "engine", "experiment"];
+/** The page's views (tabs). */
+export const VIEWS = ["network", "gate", "search", "gallery"];
 export const HIDE_KEYS = [
   "task", "upload", "model", "hidden", "batch", "bins", "epochs", "sparse", "lr", "activation",
-  "seed", "goal", "play", "speed", "share", "export", "gatelab", "search", "tabs", "footer",
+  "seed", "goal", "play", "speed", "share", "export", "gatelab", "search", "gallery", "tabs", "footer",
 ];
 export const SPEEDS = { slow: 2, medium: 10, fast: 0 };
 
@@ -155,8 +157,27 @@ export function defaultState() {
   return {
     config: { ...DEFAULTS },
     activation: { ...ACTIVATION_DEFAULTS },
-    page: { embed: false, autoplay: false, view: "network", speed: "fast", engine: "auto", hide: new Set() },
+    page: { embed: false, autoplay: false, view: "network", speed: "fast", engine: "auto", hide: new Set(), experiment: null },
   };
+}
+
+/** The catalog's experiment named `name`, or undefined. */
+export const experimentByName = (name) => CATALOG.experiments.find((e) => e.name === name);
+
+/** Gives `state` experiment `e`'s whole configuration (default activation parameters). */
+export function applyExperiment(state, e) {
+  state.config = structuredClone(e.config);
+  state.activation = { ...ACTIVATION_DEFAULTS };
+  state.page.experiment = e.name;
+}
+
+/** The open experiment: the page's, while the configuration is still exactly its own. */
+export function currentExperiment(state) {
+  const e = state.page.experiment ? experimentByName(state.page.experiment) : null;
+  if (!e) return null;
+  const same = JSON.stringify(runConfig(state)) === JSON.stringify(runConfig({ config: e.config })) &&
+    Object.entries(state.activation).every(([k, v]) => v === ACTIVATION_DEFAULTS[k]);
+  return same ? e : null;
 }
 
 function parseNumber(key, text) {
@@ -207,8 +228,10 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
   };
   const c = state.config;
   const map = new Map(entries);
-  // Model first: the goal depends on it.
-  const order = [...map.keys()].sort((a, b) => (a === "model" ? -1 : b === "model" ? 1 : 0));
+  // An experiment first (the other keys change its configuration), then the model: the
+  // goal depends on it.
+  const rank = (k) => (k === "experiment" ? 0 : k === "model" ? 1 : 2);
+  const order = [...map.keys()].sort((a, b) => rank(a) - rank(b));
   let gammaValue;
   for (const key of order) {
     const value = map.get(key);
@@ -253,12 +276,16 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
       } else if (key === "activation" && !fromUrl) {
         if (typeof value !== "object" || value === null) throw new Error("activation must be an object");
         applyEntries(state, Object.entries(value), { strict, fromUrl });
+      } else if (fromUrl && key === "experiment") {
+        const e = experimentByName(String(value));
+        if (!e) throw new Error(`unknown experiment '${value}' (known: ${CATALOG.experiments.map((x) => x.name).join(", ")})`);
+        applyExperiment(state, e);
       } else if (fromUrl && key === "embed") {
         state.page.embed = value === "1" || value === "true";
       } else if (fromUrl && key === "autoplay") {
         state.page.autoplay = value === "1" || value === "true";
       } else if (fromUrl && key === "view") {
-        if (!["network", "gate", "search"].includes(value)) throw new Error(`unknown view '${value}'`);
+        if (!VIEWS.includes(value)) throw new Error(`unknown view '${value}' (${VIEWS.join(", ")})`);
         state.page.view = value;
       } else if (fromUrl && key === "speed") {
         if (!Object.hasOwn(SPEEDS, value)) throw new Error(`unknown speed '${value}' (slow, medium, fast)`);
@@ -326,8 +353,24 @@ const fmt = (v) => (Number.isInteger(v) ? String(v) : String(+v.toPrecision(6)))
 
 /** The readable hash of a state: version first, then every config value. */
 export function toHash(state) {
+  const experiment = currentExperiment(state);
+  const parts = [["v", URL_VERSION]];
+  if (experiment) parts.push(["experiment", experiment.name]);
+  else configParts(state, parts);
+  const p = state.page;
+  if (p.embed) parts.push(["embed", "1"]);
+  if (p.autoplay) parts.push(["autoplay", "1"]);
+  if (p.view !== "network") parts.push(["view", p.view]);
+  if (p.speed !== "fast") parts.push(["speed", p.speed]);
+  if (p.engine !== "auto") parts.push(["engine", p.engine]);
+  for (const h of p.hide) parts.push([`${h}_hide`, "1"]);
+  return "#" + parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
+}
+
+/** Every config value of `state` as hash parts, onto `parts`. */
+function configParts(state, parts) {
   const c = state.config;
-  const parts = [["v", URL_VERSION], ["task", c.task], ["model", c.model]];
+  parts.push(["task", c.task], ["model", c.model]);
   if (family(c.model)) {
     if (c.gamma) parts.push(["gamma", c.gamma.map(fmt).join(",")]);
     else parts.push(["goal", c.goal]);
@@ -343,14 +386,6 @@ export function toHash(state) {
   for (const [k, v] of Object.entries(state.activation)) {
     if (v !== ACTIVATION_DEFAULTS[k]) parts.push([k, fmt(v)]);
   }
-  const p = state.page;
-  if (p.embed) parts.push(["embed", "1"]);
-  if (p.autoplay) parts.push(["autoplay", "1"]);
-  if (p.view !== "network") parts.push(["view", p.view]);
-  if (p.speed !== "fast") parts.push(["speed", p.speed]);
-  if (p.engine !== "auto") parts.push(["engine", p.engine]);
-  for (const h of p.hide) parts.push([`${h}_hide`, "1"]);
-  return "#" + parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }
 
 /** The config in the schema of `infomorph train --config` (RunConfig, every field). */

@@ -1,12 +1,11 @@
-// The view tabs (network, gate lab, goal search) as an ARIA tablist: each tab controls
+// The view tabs (network, gate lab, goal search, experiments) as an ARIA tablist: each tab controls
 // its tabpanel (index.html), only the selected tab is in the Tab order (roving
 // tabindex), and the arrow keys, Home and End move between the visible tabs and show
 // their views at once (the WAI-ARIA "automatic activation" pattern: showing a view is
 // cheap). Tabs hidden by the page's options (`_hide=gatelab`) are skipped.
 import { $ } from "../dom.js";
 import { startGateLab } from "../gatelab.js";
-
-const VIEWS = ["network", "gate", "search"];
+import { VIEWS } from "../config.js";
 
 export function initTabs(app) {
   const S = app.store.s;
