@@ -3,24 +3,16 @@
 // a 19-term goal, embed mode); canvases are images with text alternatives that follow
 // the run at most once a second; neurons and tabs work from the keyboard; γ sliders
 // span the engine's γ range.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./lib/serve.mjs";
+import { serveAndLaunch, open } from "./lib/serve.mjs";
 import { axeViolations } from "./lib/axe.mjs";
 import { loadCatalog } from "./lib/catalog.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
 const SERIOUS = ["serious", "critical"];
 const report = (violations) => violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join("\n    ")}`).join("\n");

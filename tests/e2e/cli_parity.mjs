@@ -3,24 +3,16 @@
 // `infomorph train` printed for the same flags (tests/fixtures; tests/cli_train.rs
 // checks that the fixture is what the command line prints today). Tolerance only for
 // float summation order: 0.005 in accuracy.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, root } from "./lib/serve.mjs";
+import { serveAndLaunch, open, root } from "./lib/serve.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
 test("a shared URL trains to the numbers `infomorph train` printed", async () => {
   const fixture = path.join(root, "tests/fixtures/cli-mnist10k-context-h20-b256-e3-s1.jsonl");

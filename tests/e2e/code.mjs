@@ -3,22 +3,14 @@
 // is shown with a text alternative; a task without causes has no code.
 //
 //   INFOMORPH_DIST=dist node --test tests/e2e/code.mjs
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./lib/serve.mjs";
+import { serveAndLaunch, open } from "./lib/serve.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
 test("stats().code on bars: bits rise from initialisation", async () => {
   const { page, problems } = await open(browser, server.baseUrl);

@@ -4,23 +4,15 @@
 // posts `ready` and `epoch` events (finite metrics) to its host and answers commands.
 //
 //   INFOMORPH_DIST=dist node --test tests/e2e/embed.mjs
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open, watch } from "./lib/serve.mjs";
+import { serveAndLaunch, open, watch } from "./lib/serve.mjs";
 import { axeViolations } from "./lib/axe.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
 const SERIOUS = ["serious", "critical"];
 // A small supervised run whose epochs end within a second (train, val and test accuracy).

@@ -6,9 +6,9 @@
 // on the finished run, is met in the page and posted to an embedding page.
 //
 //   INFOMORPH_DIST=dist node --test tests/e2e/gallery.mjs
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./lib/serve.mjs";
+import { serveAndLaunch, open } from "./lib/serve.mjs";
 import { axeViolations } from "./lib/axe.mjs";
 import { loadCatalog } from "./lib/catalog.mjs";
 
@@ -16,15 +16,10 @@ let server;
 let browser;
 let catalog;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-  catalog = await loadCatalog();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
+before(async () => {
+  catalog = await loadCatalog();
 });
 
 test("the gallery lists and opens every experiment, text and claim shown", { timeout: 240_000 }, async () => {

@@ -1,26 +1,21 @@
 // The page on a phone (390 × 844, touch, the viewport meta tag honoured): nothing is
 // wider than the screen on any view, Share and Export are on screen, and the live views
 // come before the configuration. Screenshots go to $INFOMORPH_SCREENSHOTS.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, watch, root } from "./lib/serve.mjs";
+import { serveAndLaunch, watch, root } from "./lib/serve.mjs";
 
 const shots = path.resolve(process.env.INFOMORPH_SCREENSHOTS ?? path.join(root, "target/e2e-screenshots"));
 const WIDTH = 390;
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-  await mkdir(shots, { recursive: true });
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
+before(async () => {
+  await mkdir(shots, { recursive: true });
 });
 
 async function phone(hash = "") {

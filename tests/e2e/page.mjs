@@ -6,25 +6,20 @@
 // The page is served from a sub-path under a strict Content-Security-Policy header
 // (tests/e2e/lib/serve.mjs). Screenshots of the main views go to
 // $INFOMORPH_SCREENSHOTS (default target/e2e-screenshots/).
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, root } from "./lib/serve.mjs";
+import { serveAndLaunch, launch, open, root } from "./lib/serve.mjs";
 
 const shots = path.resolve(process.env.INFOMORPH_SCREENSHOTS ?? path.join(root, "target/e2e-screenshots"));
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: true });
-  await mkdir(shots, { recursive: true });
-});
+serveAndLaunch({ webgpu: true }, (s, b) => ([server, browser] = [s, b]));
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
+before(async () => {
+  await mkdir(shots, { recursive: true });
 });
 
 const stats = (page) => page.evaluate(() => window.infomorph.stats());

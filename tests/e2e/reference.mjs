@@ -4,11 +4,11 @@
 // Full MNIST comes from `bash scripts/setup.sh mnist` (scripts/test.sh runs it).
 //
 //   INFOMORPH_DIST=dist node --test tests/e2e/reference.mjs
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve, launch, open } from "./lib/serve.mjs";
+import { serveAndLaunch, open } from "./lib/serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const mnist = process.env.INFOMORPH_MNIST_DIR ?? path.join(root, "data/mnist");
@@ -16,15 +16,7 @@ const mnist = process.env.INFOMORPH_MNIST_DIR ?? path.join(root, "data/mnist");
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
 /** The accuracy plot's text alternative once the first epoch is measured. */
 async function accuracyText(page) {

@@ -4,11 +4,11 @@
 // `infomorph search --resume`, so a study moves between the page and the command line);
 // its best goal, applied, trains to the same validation accuracy; a stopped search
 // keeps its finished trials. INFOMORPH_WRITE_FIXTURES=1 rewrites the fixture.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, root } from "./lib/serve.mjs";
+import { serveAndLaunch, open, root } from "./lib/serve.mjs";
 
 const fixture = path.join(root, "tests/fixtures/page-search-and-context-t12-b2.jsonl");
 const hash = "#v=1&task=and&model=context&hidden=4&batch=64&seed=0&engine=cpu";
@@ -16,15 +16,7 @@ const hash = "#v=1&task=and&model=context&hidden=4&batch=64&seed=0&engine=cpu";
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
 /** Starts recording the longest gap between 20 ms timer ticks of the main thread. */
 const watchStalls = (page) =>

@@ -2,22 +2,14 @@
 // worker-client.js): a reset while a step is still running on the old session, and a
 // Rust panic inside the engine (the page names it, restarts the worker, and a reset
 // trains again).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./lib/serve.mjs";
+import { serveAndLaunch, open } from "./lib/serve.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serve();
-  browser = await launch({ webgpu: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveAndLaunch({ webgpu: true }, (s, b) => ([server, browser] = [s, b]));
 
 /** step(20) left running, then reset() and step(3): the new session's count is its own. */
 async function resetDuringStep(page) {

@@ -6,6 +6,7 @@ import path from "node:path";
 import os from "node:os";
 import { mkdtempSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { before, after } from "node:test";
 
 export const root = path.resolve(import.meta.dirname, "../../..");
 export const dist = path.resolve(process.env.INFOMORPH_DIST ?? path.join(root, "dist"));
@@ -122,4 +123,22 @@ export async function open(browser, url) {
   await page.waitForFunction(() => window.infomorph && document.documentElement.dataset.engine, null, { timeout: 30_000 });
   await page.evaluate(() => window.infomorph.ready);
   return { page, problems };
+}
+
+/**
+ * A test file's usual set-up: before its tests, the page's server and a browser
+ * (`launch(options)`), handed to `set(server, browser)`; after them, both closed.
+ */
+export function serveAndLaunch(options, set) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serve();
+    browser = await launch(options);
+    set(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
