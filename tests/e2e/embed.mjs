@@ -6,7 +6,7 @@
 //   INFOMORPH_DIST=dist node --test tests/e2e/embed.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serveAndLaunch, open, watch } from "./lib/serve.mjs";
+import { serveAndLaunch, open, watch, hostPage } from "./lib/serve.mjs";
 import { axeViolations } from "./lib/axe.mjs";
 
 let server;
@@ -91,23 +91,7 @@ test("the Embed dialog writes the iframe code, previews it, and the code round-t
   assert.equal(await page.evaluate(() => document.activeElement?.id), "embed");
 
   // A host page with exactly this code, on the same server's origin.
-  const host = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const hostProblems = watch(host);
-  const hostUrl = `${server.origin}/course/host.html`;
-  await host.route(hostUrl, (route) =>
-    route.fulfill({
-      contentType: "text/html",
-      body: `<!doctype html><html lang="en"><title>course</title>
-<script>
-  window.messages = [];
-  addEventListener("message", (e) => { if (e.data && e.data.source === "infomorph") messages.push({ origin: e.origin, data: e.data, at: performance.now() }); });
-</script>
-<h1>A course page</h1>
-${code}
-</html>`,
-    }),
-  );
-  await host.goto(hostUrl);
+  const { host, problems: hostProblems } = await hostPage(browser, server, code);
   await host.waitForFunction(() => messages.some((m) => m.data.type === "ready"), null, { timeout: 30_000 });
   const ready = await host.evaluate(() => messages.find((m) => m.data.type === "ready"));
   assert.equal(ready.origin, server.origin);

@@ -8,7 +8,7 @@
 //   INFOMORPH_DIST=dist node --test tests/e2e/gallery.mjs
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { serveAndLaunch, open } from "./lib/serve.mjs";
+import { serveAndLaunch, open, hostPage } from "./lib/serve.mjs";
 import { axeViolations } from "./lib/axe.mjs";
 import { loadCatalog } from "./lib/catalog.mjs";
 
@@ -70,21 +70,12 @@ test("#experiment=NAME opens it; a changed control leaves it; an unknown name is
 test("a quick experiment's claim is met in the page and posted to the host", { timeout: 180_000 }, async () => {
   // The experiment in an iframe of a host page that records the messages.
   const e = catalog.experiments.find((x) => x.name === "copy-shared");
-  const host = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-  const hostUrl = `${server.origin}/course/gallery-host.html`;
-  await host.route(hostUrl, (route) =>
-    route.fulfill({
-      contentType: "text/html",
-      body: `<!doctype html><html lang="en"><title>course</title>
-<script>
-  window.messages = [];
-  addEventListener("message", (e) => { if (e.data && e.data.source === "infomorph") messages.push(e.data); });
-</script>
-<iframe id="f" title="infomorph" src="${server.baseUrl}#v=1&experiment=${e.name}&embed=1&engine=cpu" width="1200" height="900"></iframe>
-</html>`,
-    }),
+  const { host, problems: hostProblems } = await hostPage(
+    browser,
+    server,
+    `<iframe id="f" title="infomorph" src="${server.baseUrl}#v=1&experiment=${e.name}&embed=1&engine=cpu" width="1200" height="900"></iframe>`,
+    { name: "gallery-host.html", viewport: { width: 1300, height: 1000 } },
   );
-  await host.goto(hostUrl);
   const frame = await (await host.$("#f")).contentFrame();
   await frame.waitForFunction(() => window.infomorph && document.documentElement.dataset.engine, null, { timeout: 30_000 });
   await frame.evaluate(() => window.infomorph.ready);
@@ -95,11 +86,12 @@ test("a quick experiment's claim is met in the page and posted to the host", { t
   }, e.config.epochs);
   await frame.locator("#experiment-status[data-met=true]").waitFor({ timeout: 30_000 });
   assert.match(await frame.locator("#experiment-status").textContent(), /^Claim met: measured /);
-  await host.waitForFunction(() => window.messages.some((m) => m?.type === "claim"), null, { timeout: 10_000 });
-  const claim = await host.evaluate(() => window.messages.find((m) => m.type === "claim"));
+  await host.waitForFunction(() => window.messages.some((m) => m.data.type === "claim"), null, { timeout: 10_000 });
+  const claim = await host.evaluate(() => window.messages.find((m) => m.data.type === "claim").data);
   assert.equal(claim.source, "infomorph");
   assert.equal(claim.experiment, e.name);
   assert.equal(claim.met, true);
   assert.ok(e.claim.comparison === "at-least" ? claim.value >= claim.threshold : claim.value <= claim.threshold, JSON.stringify(claim));
+  assert.deepEqual(hostProblems, []);
   await host.close();
 });

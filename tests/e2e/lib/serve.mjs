@@ -142,3 +142,29 @@ export function serveAndLaunch(options, set) {
     await server?.close();
   });
 }
+
+/**
+ * A course page on the test server's origin (`/course/NAME`) whose body is `html` (the
+ * iframe code under test) and which records every message from infomorph in
+ * `window.messages` as {origin, data, at}. Returns {host, problems} once it is loaded.
+ */
+export async function hostPage(browser, server, html, { name = "host.html", viewport = { width: 1200, height: 900 } } = {}) {
+  const host = await browser.newPage({ viewport });
+  const problems = watch(host);
+  const url = `${server.origin}/course/${name}`;
+  await host.route(url, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><html lang="en"><title>course</title>
+<script>
+  window.messages = [];
+  addEventListener("message", (e) => { if (e.data && e.data.source === "infomorph") messages.push({ origin: e.origin, data: e.data, at: performance.now() }); });
+</script>
+<h1>A course page</h1>
+${html}
+</html>`,
+    }),
+  );
+  await host.goto(url);
+  return { host, problems };
+}
