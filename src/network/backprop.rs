@@ -5,6 +5,7 @@
 
 use super::layer::sample;
 use super::model::{one_hot, Network, StepTerms};
+use super::par::matmul;
 use crate::rng::counter_key;
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -60,23 +61,23 @@ impl Network {
         }
         d_theta /= batch as f32;
         let d_out = d_theta * slope(&out.theta);
-        let d_y2 = d_out.dot(&self.output.sources[0].weights);
-        self.output.sources[0].step(Some(d_out.t().dot(&y2)), d_out.sum_axis(Axis(0)));
+        let d_y2 = matmul(d_out.view(), self.output.sources[0].weights.view());
+        self.output.sources[0].step(Some(matmul(d_out.t(), y2.view())), d_out.sum_axis(Axis(0)));
         // Back through the second step, the lateral weights, and the first step.
         let hidden = self
             .hidden
             .as_mut()
             .expect("the baseline has a hidden layer");
         let g2 = hidden.activation_gradients(&second.aggregates, &(d_y2 * slope(&second.theta)));
-        let d_y1 = g2[2].dot(&hidden.sources[2].weights);
+        let d_y1 = matmul(g2[2].view(), hidden.sources[2].weights.view());
         let g1 = hidden.activation_gradients(&first.aggregates, &(d_y1 * slope(&first.theta)));
         let d_r = &g1[0] + &g2[0];
         let d_c = &g1[1] + &g2[1];
         let d_l_bias = g1[2].sum_axis(Axis(0)) + g2[2].sum_axis(Axis(0));
         let grads = [
-            (Some(d_r.t().dot(&x)), d_r.sum_axis(Axis(0))),
-            (Some(d_c.t().dot(&context)), d_c.sum_axis(Axis(0))),
-            (Some(g2[2].t().dot(&y1)), d_l_bias),
+            (Some(matmul(d_r.t(), x)), d_r.sum_axis(Axis(0))),
+            (Some(matmul(d_c.t(), context.view())), d_c.sum_axis(Axis(0))),
+            (Some(matmul(g2[2].t(), y1.view())), d_l_bias),
         ];
         for (source, (gw, gb)) in grads.into_iter().enumerate() {
             hidden.sources[source].step(gw, gb);

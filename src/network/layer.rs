@@ -214,10 +214,15 @@ struct BinShape {
 }
 
 par::simd_kernel! {
-/// Bins and θ (as f64) of the neurons from `first` on, neuron-major. Neuron-major rows
-/// are `batch` apart, often a power of two of bytes: writing them sample by sample hits
-/// one cache set, so blocks of neurons × samples are built in local tiles and written
-/// out as contiguous runs.
+/// Bins and θ (as f64) of the `bins.len() / batch` neurons from `first` on,
+/// neuron-major. This is a transpose of batch-major rows: the batch is walked in
+/// tiles of TILE samples, each tile across all of the task's neurons, so that the
+/// batch-major rows are read as contiguous runs once (reading one block of neurons
+/// down the whole batch touched a new page per sample and re-read every cache line it
+/// shared with the next block: at N = 500 that was most of the stage's time).
+/// Neuron-major rows are `batch` apart, often a power of two of bytes: writing them
+/// sample by sample hits one cache set, so blocks of BLOCK neurons × TILE samples are
+/// built in local tiles and written out as contiguous runs.
 fn bin_theta_rows(
     shape: &BinShape,
     src: &[&[f32]],
@@ -239,31 +244,35 @@ fn bin_theta_rows(
         Binning::MaxAbs => (-1.0, 1.0),
     };
     let per_unit = k as f32 / (hi - lo);
+    // 1 / max |value| over the batch per source and neuron of the task (MaxAbs), by
+    // rows; 1 otherwise.
+    let mut scales = vec![1.0f32; src.len() * count];
+    if binning == Binning::MaxAbs {
+        for (agg, scale) in src.iter().zip(scales.chunks_exact_mut(count)) {
+            let mut m = vec![0.0f32; count];
+            for b in 0..batch {
+                let row = &agg[b * neurons + first..b * neurons + first + count];
+                for (m, v) in m.iter_mut().zip(row) {
+                    *m = m.max(v.abs());
+                }
+            }
+            for (s, &m) in scale.iter_mut().zip(&m) {
+                *s = if m > 0.0 { 1.0 / m } else { 0.0 };
+            }
+        }
+    }
     // Bin indices per source, sample-major inside the tile so that a row of BLOCK
     // neurons is computed as one vector.
     let mut tile_bins = [[0u16; BLOCK * TILE]; 3];
     let mut tile_theta = [0.0f64; BLOCK * TILE];
-    for j0 in (0..count).step_by(BLOCK) {
-        let nb = BLOCK.min(count - j0);
-        let n0 = first + j0;
-        let mut scale = [[1.0f32; BLOCK]; 3];
-        if binning == Binning::MaxAbs {
-            for (agg, scale) in src.iter().zip(scale.iter_mut()) {
-                let mut m = [0.0f32; BLOCK];
-                for b in 0..batch {
-                    let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
-                    for (m, v) in m.iter_mut().zip(row) {
-                        *m = m.max(v.abs());
-                    }
-                }
-                for (s, &m) in scale.iter_mut().zip(&m) {
-                    *s = if m > 0.0 { 1.0 / m } else { 0.0 };
-                }
-            }
-        }
-        for b0 in (0..batch).step_by(TILE) {
-            let tb = TILE.min(batch - b0);
-            for ((agg, scale), tile) in src.iter().zip(&scale).zip(tile_bins.iter_mut()) {
+    for b0 in (0..batch).step_by(TILE) {
+        let tb = TILE.min(batch - b0);
+        for j0 in (0..count).step_by(BLOCK) {
+            let nb = BLOCK.min(count - j0);
+            let n0 = first + j0;
+            let sources = src.iter().zip(scales.chunks_exact(count));
+            for ((agg, scale), tile) in sources.zip(tile_bins.iter_mut()) {
+                let scale = &scale[j0..j0 + nb];
                 for t in 0..tb {
                     let b = b0 + t;
                     let row = &agg[b * neurons + n0..b * neurons + n0 + nb];
@@ -490,12 +499,8 @@ impl Source {
 
     /// x · Wᵀ + b for a batch × dim input.
     fn aggregate(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut a = profile::stage("matmul x·Wᵀ", || x.dot(&self.weights.t()));
-        if !a.is_standard_layout() {
-            // ndarray returns column-major products for some input layouts (e.g. one
-            // input column); the rest of the layer indexes rows.
-            a = a.as_standard_layout().into_owned();
-        }
+        // Standard layout: the rest of the layer indexes rows.
+        let mut a = profile::stage("matmul x·Wᵀ", || par::matmul(x, self.weights.t()));
         let bias = self.bias.as_slice().expect("standard layout");
         let width = bias.len();
         profile::stage("bias add", || {
@@ -694,9 +699,16 @@ impl Layer {
             k,
             binning,
         };
-        par::for_rows2(bins, batch, theta64, batch, |first, bins, theta64| {
-            bin_theta_rows(&shape, &src, theta, first, bins, theta64)
-        });
+        // Whole tiles of 64 neurons per task: a task reads its neurons' part of every
+        // batch-major row, so fewer, wider tasks read each cache line once.
+        par::for_rows2(
+            bins,
+            batch,
+            theta64,
+            batch,
+            4 * BLOCK,
+            |first, bins, theta64| bin_theta_rows(&shape, &src, theta, first, bins, theta64),
+        );
     }
 
     /// One local learning step on a batch: the goal of every neuron, its gradient
@@ -740,7 +752,7 @@ impl Layer {
         });
         for ((source, grad), x) in self.sources.iter_mut().zip(&grads).zip(inputs) {
             let gw = (source.config.wiring != Wiring::Identity)
-                .then(|| profile::stage("matmul gᵀ·x", || grad.t().dot(x)));
+                .then(|| profile::stage("matmul gᵀ·x", || par::matmul(grad.t(), *x)));
             let gb = profile::stage("bias grad", || grad.sum_axis(Axis(0)));
             profile::stage("adam", || source.step(gw, gb));
         }
