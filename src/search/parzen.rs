@@ -145,6 +145,12 @@ fn log_sum_exp(terms: &[f64]) -> f64 {
     max + terms.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
 }
 
+/// How many of `n` finished trials are "good": ⌈0.1·n⌉, at most 25 (Optuna's default
+/// γ), for the independent and the multivariate TPE alike.
+pub fn good_count(n: usize) -> usize {
+    ((n as f64 * 0.1).ceil() as usize).min(25)
+}
+
 /// The next γ from the finished trials `complete` (γ, value to minimise; in trial
 /// order), each of `dims` terms in [low, high]; `candidates` ≥ 1 draws are compared.
 pub fn propose(
@@ -155,7 +161,7 @@ pub fn propose(
     rng: &mut Stream,
 ) -> Vec<f64> {
     let n = complete.len();
-    let good = ((n as f64 * 0.1).ceil() as usize).min(25);
+    let good = good_count(n);
     // Rank by value (ties: the earlier trial first), then keep each group in trial order.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| complete[a].1.total_cmp(&complete[b].1).then(a.cmp(&b)));

@@ -175,30 +175,26 @@ impl Sampler {
             .collect();
         match self.inner {
             Inner::Random => numbers.map(|_| self.uniform()).collect(),
-            Inner::Tpe(settings) => numbers
-                .map(|_| {
-                    if complete.len() < settings.startup.max(1) {
-                        self.uniform()
-                    } else {
-                        self.tpe(&complete, settings.ei_candidates)
-                    }
-                })
-                .collect(),
-            Inner::TpeMultivariate(settings) => numbers
-                .map(|_| {
-                    if complete.len() < settings.startup.max(1) {
-                        self.uniform()
-                    } else {
-                        super::parzen::propose(
-                            &complete,
-                            self.dims,
-                            self.range,
-                            settings.ei_candidates,
-                            &mut self.rng.0,
-                        )
-                    }
-                })
-                .collect(),
+            Inner::Tpe(settings) | Inner::TpeMultivariate(settings) => {
+                let joint = matches!(self.inner, Inner::TpeMultivariate(_));
+                numbers
+                    .map(|_| {
+                        if complete.len() < settings.startup.max(1) {
+                            self.uniform()
+                        } else if joint {
+                            super::parzen::propose(
+                                &complete,
+                                self.dims,
+                                self.range,
+                                settings.ei_candidates,
+                                &mut self.rng.0,
+                            )
+                        } else {
+                            self.tpe(&complete, settings.ei_candidates)
+                        }
+                    })
+                    .collect()
+            }
             #[cfg(not(target_arch = "wasm32"))]
             Inner::Cmaes(_) => {
                 let worst = complete.iter().fold(0.0f64, |w, (_, v)| w.max(*v));
@@ -230,7 +226,7 @@ impl Sampler {
     /// complete trials and of the rest, the candidate of the largest l(x)/g(x).
     fn tpe(&mut self, complete: &[(Vec<f64>, f64)], candidates: usize) -> Vec<f64> {
         let n = complete.len();
-        let good = ((n as f64 * 0.1).ceil()).min(25.0);
+        let good = super::parzen::good_count(n) as f64;
         let (low, high) = self.range;
         (0..self.dims)
             .map(|d| {
