@@ -96,16 +96,28 @@ fn page_session_checks_the_same_claim_with_the_same_value() {
             "checked only when finished"
         );
         let mut ticks = 0;
+        let mut live_epochs = 0;
         while !state.borrow().finished() {
             pollster::block_on(tick(state.clone(), 1.0, 7));
             ticks += 1;
             assert!(ticks < 100_000);
+            // The page's live status: the claim on the run so far.
+            let live = state.borrow().claim_so_far(name).unwrap();
+            assert_eq!(live.finished, state.borrow().finished());
+            if !live.finished && live.epoch > 0 {
+                live_epochs += 1;
+                assert!(live.value.is_finite(), "{name}: {live:?}");
+                assert_eq!(live.threshold, e.claim.threshold);
+            }
         }
+        assert!(live_epochs > 0, "{name}: no live value before the end");
         let page = state.borrow().claim(name).unwrap();
+        assert_eq!(state.borrow().claim_so_far(name).unwrap().outcome(), page);
         let native = experiments::run(e).unwrap().outcome;
         assert_eq!(page, native, "{name}");
         assert!(page.met);
         // Another experiment's claim is refused on this run.
         assert!(state.borrow().claim("copy-shared").is_err());
+        assert!(state.borrow().claim_so_far("copy-shared").is_err());
     }
 }

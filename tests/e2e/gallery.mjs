@@ -2,8 +2,9 @@
 // opens from the gallery without an alert or console error and shows its text and claim;
 // `#v=1&experiment=NAME` opens one and sharing gives that link back; a changed control
 // leaves the experiment; infomorph.experiments() is the catalog's list; axe finds
-// nothing serious on the gallery; and a quick experiment's claim, checked by the worker
-// on the finished run, is met in the page and posted to an embedding page.
+// nothing serious on the gallery; and a quick experiment's claim shows its measured
+// value while it runs (the worker's claim on the run so far) and, on the finished run,
+// is met in the page and posted to an embedding page.
 //
 //   INFOMORPH_DIST=dist node --test tests/e2e/gallery.mjs
 import { test, before } from "node:test";
@@ -54,6 +55,8 @@ test("#experiment=NAME opens it; a changed control leaves it; an unknown name is
   try {
     assert.equal(await page.locator("#experiment-panel").isVisible(), true);
     assert.equal(await page.locator("#experiment-title").textContent(), catalog.experiments.find((e) => e.name === "copy-shared").title);
+    const serious = (await axeViolations(page)).filter((v) => ["serious", "critical"].includes(v.impact));
+    assert.deepEqual(serious, [], "the open experiment's panel: " + JSON.stringify(serious, null, 1));
     await page.evaluate(() => window.infomorph.setConfig({ hidden: 3 }));
     assert.equal(await page.locator("#experiment-panel").isVisible(), false);
     assert.ok(!(await page.evaluate(() => location.hash)).includes("experiment="));
@@ -80,12 +83,24 @@ test("a quick experiment's claim is met in the page and posted to the host", { t
   await frame.waitForFunction(() => window.infomorph && document.documentElement.dataset.engine, null, { timeout: 30_000 });
   await frame.evaluate(() => window.infomorph.ready);
   assert.equal(await frame.locator("#experiment-panel").isVisible(), true, "the panel stays in embed mode");
-  await frame.evaluate(async (epochs) => {
+  // The live status: after a first epoch, the measured value against the threshold
+  // (the worker's claim on the run so far), not yet the verdict.
+  await frame.evaluate(async () => {
+    while ((await window.infomorph.step(1)).epoch < 1);
+  });
+  const live = frame.locator("#experiment-status[data-live=true]");
+  await live.waitFor({ timeout: 15_000 });
+  assert.match(await live.textContent(), new RegExp(`^Epoch \\d+ of ${e.config.epochs}: measured -?[\\d.e-]+ \\(claim [≥≤] [\\d.]+\\); (holds so far|not yet)\\.`));
+  assert.ok(Number.isFinite(Number(await live.getAttribute("data-value"))));
+  assert.equal(await frame.locator("#experiment-status").getAttribute("data-met"), null, "no verdict before the end");
+  assert.equal(await frame.locator("#experiment-verdict").textContent(), "");
+  assert.ok(!(await host.evaluate(() => window.messages.some((m) => m.data.type === "claim"))), "no claim event before the end");
+  await frame.evaluate(async () => {
     while (!(await window.infomorph.step(200)).finished);
-    return epochs;
-  }, e.config.epochs);
+  });
   await frame.locator("#experiment-status[data-met=true]").waitFor({ timeout: 30_000 });
   assert.match(await frame.locator("#experiment-status").textContent(), /^Claim met: measured /);
+  assert.match(await frame.locator("#experiment-verdict[role=status]").textContent(), /^Claim met: measured /, "the verdict is announced");
   await host.waitForFunction(() => window.messages.some((m) => m.data.type === "claim"), null, { timeout: 10_000 });
   const claim = await host.evaluate(() => window.messages.find((m) => m.data.type === "claim").data);
   assert.equal(claim.source, "infomorph");

@@ -2,28 +2,28 @@
 // the network off, MNIST-10k included, and a new deployment is offered as a reload and
 // replaces the old cache. The page is served from a copy of dist/ that the update test
 // changes as a deployment would.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { cp, mkdtemp, readFile, appendFile, rm } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { serve, launch, watch, dist, root } from "./lib/serve.mjs";
+import { serve, serveAndLaunch, watch, dist, root } from "./lib/serve.mjs";
 
 let site;
 let server;
 let browser;
 
-before(async () => {
-  site = await mkdtemp(path.join(os.tmpdir(), "infomorph-site-"));
-  await cp(dist, site, { recursive: true });
-  server = await serve({ dir: site });
-  browser = await launch({ webgpu: false });
-});
+/** A fresh copy of dist/, which a test changes as a deployment would. */
+async function copyOfDist() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "infomorph-site-"));
+  await cp(dist, dir, { recursive: true });
+  return dir;
+}
+
+serveAndLaunch({ webgpu: false, dir: async () => (site = await copyOfDist()) }, (s, b) => ([server, browser] = [s, b]));
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
   if (site) await rm(site, { recursive: true, force: true });
 });
 
@@ -131,8 +131,7 @@ test("a new deployment is offered as a reload, then served, and the old cache is
 });
 
 test("a debug build (scripts/serve.sh) asks the network first: a rebuild shows on reload, offline still works", async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "infomorph-site-"));
-  await cp(dist, dir, { recursive: true });
+  const dir = await copyOfDist();
   const manifest = (extra = {}) =>
     execFileSync(process.execPath, [path.join(root, "scripts/sw-manifest.mjs"), dir], { env: { ...process.env, TRUNK_PROFILE: "debug", ...extra }, stdio: "pipe" });
   manifest();

@@ -14,7 +14,8 @@ export const embedded = () => window.parent !== window;
  * Posts {source: "infomorph", type, ...data} to the embedding page; false when the page
  * is not embedded. The messages hold nothing private (the configuration and metrics a
  * host could read from the URL and the page), so any host may listen ("*").
- * The experiments gallery calls it with ("claim", {experiment, met, value}).
+ * The experiments gallery calls it with ("claim", {experiment, value, threshold, met: true,
+ * epoch}) when a finished run meets the open experiment's claim.
  */
 export function postToHost(type, data = {}) {
   if (!embedded()) return false;

@@ -30,7 +30,7 @@ export const REQUESTS = Object.freeze({
   export: [],
   /** The session's stats (JSON text) or null. */
   stats: [],
-  /** An experiment's claim on the finished run (`{met, value, threshold}`); fails when the run is not the experiment's. */
+  /** An experiment's claim on the run so far (`{met, value, threshold, finished, epoch}`; the verdict once `finished`); fails when the run is not the experiment's. */
   claim: ["experiment"],
   /** Test hook: a simulated GPU device loss (the run continues on the CPU engine). */
   "lose-device": [],

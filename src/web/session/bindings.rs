@@ -207,11 +207,13 @@ impl Session {
         to_js(&self.state.borrow().stats())
     }
 
-    /// An experiment's claim on this finished run: `{met, value, threshold}`; an error
-    /// when the run is not the experiment's configuration or has not finished.
+    /// An experiment's claim on this run so far: `{met, value, threshold, finished,
+    /// epoch}` (`met`: the value meets the threshold at the last finished epoch; the
+    /// claim's verdict once `finished`); an error when the run is not the experiment's
+    /// configuration or stopped.
     pub fn claim(&self, experiment: String) -> Result<JsValue, JsError> {
-        let outcome = self.state.borrow().claim(&experiment).map_err(err)?;
-        to_js(&outcome)
+        let live = self.state.borrow().claim_so_far(&experiment).map_err(err)?;
+        to_js(&live)
     }
 
     #[wasm_bindgen(js_name = receptiveFields)]

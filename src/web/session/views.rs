@@ -11,6 +11,30 @@ use crate::network::train::view;
 use crate::pid::Lattice;
 use serde_json::json;
 
+/// A claim on a run so far ([`State::claim_so_far`]): whether the value `met` the
+/// threshold at the last finished epoch, and whether the run has `finished` (then it is
+/// the claim's verdict).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct LiveClaim {
+    pub met: bool,
+    pub value: f64,
+    pub threshold: f64,
+    pub finished: bool,
+    /// The epochs finished so far.
+    pub epoch: usize,
+}
+
+impl LiveClaim {
+    /// The claim's outcome, as [`experiments::check`] gives it.
+    pub fn outcome(&self) -> ClaimOutcome {
+        ClaimOutcome {
+            met: self.met,
+            value: self.value,
+            threshold: self.threshold,
+        }
+    }
+}
+
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
@@ -20,6 +44,20 @@ impl State {
     /// must have finished with the experiment's configuration and the default
     /// activation parameters.
     pub fn claim(&self, name: &str) -> Result<ClaimOutcome, String> {
+        let live = self.claim_so_far(name)?;
+        if !live.finished {
+            return Err(format!(
+                "experiment {name}'s claim is checked when its run has finished"
+            ));
+        }
+        Ok(live.outcome())
+    }
+
+    /// An experiment's claim on the run so far (its last finished epoch), for the page's
+    /// live status: `met` says whether the value meets the threshold now, and on the
+    /// finished run the outcome is [`State::claim`]'s. Refused when the run is not the
+    /// experiment's configuration (with the default activation parameters) or stopped.
+    pub fn claim_so_far(&self, name: &str) -> Result<LiveClaim, String> {
         let experiment = experiments::by_name(name).map_err(|e| e.to_string())?;
         let config = experiment.config().map_err(|e| e.to_string())?;
         if self.config != config || self.activation != ActivationParams::default() {
@@ -27,19 +65,24 @@ impl State {
                 "this run's configuration is not experiment {name}'s; open the experiment again"
             ));
         }
-        if !self.progress.finished || self.progress.error.is_some() {
-            return Err(format!(
-                "experiment {name}'s claim is checked when its run has finished"
-            ));
+        if let Some(error) = &self.progress.error {
+            return Err(format!("experiment {name}'s run stopped: {error}"));
         }
-        Ok(experiments::check(
+        let outcome = experiments::check(
             experiment,
             &RunResult {
                 metrics: &self.progress.metrics,
                 network: self.network(),
                 task: &self.task,
             },
-        ))
+        );
+        Ok(LiveClaim {
+            met: outcome.met,
+            value: outcome.value,
+            threshold: outcome.threshold,
+            finished: self.progress.finished,
+            epoch: self.progress.epoch,
+        })
     }
 
     /// `"cpu"` or `"webgpu"`.

@@ -128,12 +128,14 @@ export async function open(browser, url) {
 /**
  * A test file's usual set-up: before its tests, the page's server and a browser
  * (`launch(options)`), handed to `set(server, browser)`; after them, both closed.
+ * `options.dir` (optional, a path or an async function returning one, called before
+ * the tests) is the built page to serve instead of dist/.
  */
-export function serveAndLaunch(options, set) {
+export function serveAndLaunch({ dir, ...options }, set) {
   let server;
   let browser;
   before(async () => {
-    server = await serve();
+    server = await serve(dir === undefined ? {} : { dir: typeof dir === "function" ? await dir() : dir });
     browser = await launch(options);
     set(server, browser);
   });
