@@ -3,7 +3,9 @@
 // CPU back end keeps per layer of the per-neuron means). `count`: the correct predictions
 // of an evaluated set (CPU twin: network::accuracy::score — output neurons whose mean θ
 // over the set, or over each batch of `chunk` rows when chunk > 0, is ≥ 0.5 are read
-// inverted, then argmax, first maximum wins).
+// inverted, then argmax, first maximum wins; with two classes a neuron is read inverted
+// when its mean θ over its class's rows is below its mean over the other rows, the mean
+// rule where the batch lacks one of the classes: network::accuracy::inverted_by_labels).
 
 struct Params {
     len: u32,     // accumulate: elements; count: rows
@@ -48,10 +50,23 @@ fn count(@builtin(local_invocation_index) lid: u32) {
         workgroupBarrier();
         if (lid < p.classes) {
             var s = 0.0;
+            // Two classes: the sums over the neuron's own class's rows and their count.
+            var own = 0.0;
+            var own_n = 0u;
             for (var r = 0u; r < rows; r = r + 1u) {
-                s = s + src[(c0 + r) * p.classes + lid];
+                let v = src[(c0 + r) * p.classes + lid];
+                s = s + v;
+                if (p.classes == 2u && u32(data[(p.base + c0 + r) * (p.dim + 1u) + p.dim]) == lid) {
+                    own = own + v;
+                    own_n = own_n + 1u;
+                }
             }
+            // Holds 1 for "read inverted", 0 otherwise, where the labels decide.
             means[lid] = s / f32(rows);
+            if (p.classes == 2u && own_n > 0u && own_n < rows) {
+                let other = (s - own) / f32(rows - own_n);
+                means[lid] = select(0.0, 1.0, own / f32(own_n) < other);
+            }
         }
         workgroupBarrier();
         for (var r = c0 + lid; r < c0 + rows; r = r + 64u) {

@@ -119,7 +119,7 @@ fn aggregate_matches_cpu() {
 /// together, then the first maximum) applied to batches of `chunk` rows (0: the whole
 /// set as one): the correct predictions.
 fn correct_in_batches(theta: &[f32], labels: &[u8], classes: usize, chunk: usize) -> usize {
-    use infomorph::network::accuracy::{apply_inversion, inverted, Score};
+    use infomorph::network::accuracy::{apply_inversion, inverted_by_labels, Score};
     let rows = labels.len();
     let chunk = if chunk == 0 { rows } else { chunk };
     let mut s = Score::new(classes);
@@ -130,7 +130,7 @@ fn correct_in_batches(theta: &[f32], labels: &[u8], classes: usize, chunk: usize
             theta[start * classes..end * classes].to_vec(),
         )
         .unwrap();
-        let flip = inverted(&t, true);
+        let flip = inverted_by_labels(&t, &labels[start..end], true);
         apply_inversion(&mut t, &flip);
         s.add(&t, &labels[start..end]);
     }
@@ -222,6 +222,38 @@ fn metrics_match_cpu() {
         correct[1], correct[2],
         "the batches' inversions matter here"
     );
+    // Two classes, balanced: neuron 0 is high on its own class's rows but its mean over
+    // the set is ≥ 0.5; neuron 1 is low on its class's rows (read inverted) with a mean
+    // below 0.5. The labels decide, in every batch that holds both classes (a batch of
+    // one row falls back to the means).
+    let (rows, classes) = (700, 2);
+    let labels: Vec<u8> = (0..rows)
+        .map(|_| (rng.next_f64() * 2.0) as u8 % 2)
+        .collect();
+    let theta: Vec<f32> = labels
+        .iter()
+        .flat_map(|&y| {
+            let noise = ((rng.next_f64() * 8.0).floor() / 40.0) as f32;
+            let n0 = if y == 0 { 0.75 } else { 0.35 } + noise;
+            let n1 = if y == 1 { 0.25 } else { 0.45 } + noise;
+            [n0, n1]
+        })
+        .collect();
+    let t = Array2::from_shape_vec((rows, classes), theta.clone()).unwrap();
+    assert_eq!(
+        infomorph::network::accuracy::inverted(&t, true),
+        vec![true, false],
+        "the means alone would read both neurons the other way"
+    );
+    for chunk in [0, 256, 700, 1] {
+        let cpu = correct_in_batches(&theta, &labels, classes, chunk);
+        let gpu = k.count(&theta, &labels, classes, chunk);
+        eprintln!("count, two classes, batches of {chunk}: gpu {gpu} cpu {cpu} of {rows}");
+        assert_eq!(gpu as usize, cpu, "two classes, batches of {chunk}");
+        if chunk != 1 {
+            assert_eq!(cpu, rows, "read by the labels, every row is right");
+        }
+    }
 }
 
 /// activation_sample.wgsl (both entry points) vs Layer::forward_from + layer::sample: θ to float rounding,

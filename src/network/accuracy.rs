@@ -11,6 +11,16 @@
 //! part; validation and test agree exactly from epoch 20 on (0.8987 and 0.8812 at 100)
 //! and differ early (epoch 5: validation 0.403 per batch, 0.590 whole), while the output
 //! neurons' mean θ still sits near 0.5.
+//!
+//! **Two classes** (the paper has ten): each output neuron is on for about half the rows
+//! whether it is read inverted or not, so its mean θ sits near 0.5 either way and the
+//! mean rule flips at random (measured on noisy-copy, balanced: train 0.901, validation
+//! 0.103, test 0.915 on one run). There the labels decide: a neuron is read inverted when
+//! its mean θ over the rows of its own class is below its mean over the other rows
+//! ([`inverted_by_labels`]); the training part decides with its labels, and the held-out
+//! parts reuse the training part's inversion ([`reuses_training_inversion`]) rather than
+//! look at their own labels. A set that lacks one of the two classes falls back to the
+//! mean rule.
 
 use ndarray::{Array2, Axis};
 
@@ -22,6 +32,48 @@ pub fn inverted(theta: &Array2<f32>, local: bool) -> Vec<bool> {
         Some(means) => means.iter().map(|&m| local && m >= 0.5).collect(),
         None => vec![false; theta.ncols()],
     }
+}
+
+/// Whether the labels decide the inversion (two classes, local goals; module doc).
+pub fn decided_by_labels(classes: usize, local: bool) -> bool {
+    local && classes == 2
+}
+
+/// Whether held-out parts (validation, test) are read with the training part's
+/// inversion instead of their own: when the labels decide it (two classes), so that a
+/// held-out part's labels never choose how it is read.
+pub fn reuses_training_inversion(classes: usize, local: bool) -> bool {
+    decided_by_labels(classes, local)
+}
+
+/// The inversion of a set read with its labels: [`inverted`] for more than two classes;
+/// for two, a neuron is inverted when its mean θ over the rows of its class is below its
+/// mean over the other rows (the mean rule where the set lacks one of the classes).
+pub fn inverted_by_labels(theta: &Array2<f32>, labels: &[u8], local: bool) -> Vec<bool> {
+    let classes = theta.ncols();
+    if !decided_by_labels(classes, local) {
+        return inverted(theta, local);
+    }
+    let means_rule = inverted(theta, local);
+    let rows = theta.nrows();
+    (0..classes)
+        .map(|j| {
+            // In f32, summed in row order: as metrics.wgsl `count`, its GPU twin.
+            let (mut all, mut own, mut own_n) = (0.0f32, 0.0f32, 0usize);
+            for (row, &y) in theta.rows().into_iter().zip(labels) {
+                all += row[j];
+                if y as usize == j {
+                    own += row[j];
+                    own_n += 1;
+                }
+            }
+            if own_n == 0 || own_n == rows {
+                means_rule[j]
+            } else {
+                own / (own_n as f32) < (all - own) / ((rows - own_n) as f32)
+            }
+        })
+        .collect()
 }
 
 /// Applies `flip` (from [`inverted`]) to θ in place.
@@ -82,36 +134,71 @@ impl Score {
     }
 }
 
-/// Inversion by the set's own means, then the score; also the inversion.
-pub fn score(mut theta: Array2<f32>, labels: &[u8], local: bool) -> (Score, Vec<bool>) {
-    let flip = inverted(&theta, local);
-    apply_inversion(&mut theta, &flip);
+/// The set read on its own ([`inverted_by_labels`]: its means, or for two classes its
+/// labels), then the score; also the inversion.
+pub fn score(theta: Array2<f32>, labels: &[u8], local: bool) -> (Score, Vec<bool>) {
+    let flip = inverted_by_labels(&theta, labels, local);
+    (score_with(theta, labels, &flip), flip)
+}
+
+/// The score of θ read with a given inversion (a held-out part read with the training
+/// part's, [`reuses_training_inversion`]).
+pub fn score_with(mut theta: Array2<f32>, labels: &[u8], flip: &[bool]) -> Score {
+    apply_inversion(&mut theta, flip);
     let mut s = Score::new(theta.ncols());
     s.add(&theta, labels);
-    (s, flip)
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Two classes: neuron 1's mean θ over the set is ≥ 0.5, so it is read inverted
-    /// (a tie after inversion goes to the first class); never for the baseline.
+    /// Three classes (the mean rule): neuron 1's mean θ over the set is ≥ 0.5, so it is
+    /// read inverted (a tie after inversion goes to the first class); never for the
+    /// baseline.
     #[test]
     fn neurons_whose_mean_is_high_are_read_inverted() {
-        let theta =
-            Array2::from_shape_vec((4, 2), vec![0.1, 0.95, 0.2, 0.85, 0.3, 0.1, 0.9, 0.2]).unwrap();
+        let theta = Array2::from_shape_vec(
+            (4, 3),
+            vec![0.1, 0.95, 0.0, 0.2, 0.85, 0.0, 0.3, 0.1, 0.0, 0.9, 0.2, 0.0],
+        )
+        .unwrap();
         let labels = [0, 0, 0, 1];
-        // Means (0.375, 0.525): neuron 1 inverted → (0.1, 0.05), (0.2, 0.15), (0.3, 0.9),
+        // Means (0.375, 0.525, 0): neuron 1 inverted → (0.1, 0.05), (0.2, 0.15), (0.3, 0.9),
         // (0.9, 0.8): predictions 0, 0, 1, 0.
         let (s, flip) = score(theta.clone(), &labels, true);
-        assert_eq!(flip, vec![false, true]);
+        assert_eq!(flip, vec![false, true, false]);
         assert_eq!((s.correct, s.total), (2, 4));
-        assert_eq!(s.confusion, vec![2, 1, 1, 0]);
+        assert_eq!(s.confusion, vec![2, 1, 0, 1, 0, 0, 0, 0, 0]);
         // The backprop baseline: predictions 1, 1, 0, 0.
         let (s, flip) = score(theta, &labels, false);
-        assert_eq!(flip, vec![false, false]);
+        assert_eq!(flip, vec![false, false, false]);
         assert_eq!(s.correct, 1);
-        assert_eq!(s.confusion, vec![1, 2, 1, 0]);
+        assert_eq!(s.confusion, vec![1, 2, 0, 1, 0, 0, 0, 0, 0]);
+    }
+
+    /// Two classes: the means (0.55, 0.45) would invert neuron 0, but on its own class's
+    /// rows its θ is high (0.9, 0.8 against 0.3, 0.2), so the labels keep it; neuron 1 is
+    /// low on its class's rows (0.1, 0.2 against 0.7, 0.8), so it is inverted. A set of
+    /// one class falls back to the means; the baseline is never inverted.
+    #[test]
+    fn two_classes_are_read_by_their_labels() {
+        let theta =
+            Array2::from_shape_vec((4, 2), vec![0.9, 0.7, 0.8, 0.8, 0.3, 0.1, 0.2, 0.2]).unwrap();
+        let labels = [0, 0, 1, 1];
+        assert_eq!(inverted(&theta, true), vec![true, false]);
+        let (s, flip) = score(theta.clone(), &labels, true);
+        assert_eq!(flip, vec![false, true]);
+        // Read: (0.9, 0.3), (0.8, 0.2), (0.3, 0.9), (0.2, 0.8): all correct.
+        assert_eq!((s.correct, s.total), (4, 4));
+        assert_eq!(
+            inverted_by_labels(&theta, &[0, 0, 0, 0], true),
+            vec![true, false]
+        );
+        assert_eq!(score(theta.clone(), &labels, false).1, vec![false, false]);
+        // A held-out part read with the training part's inversion.
+        assert!(reuses_training_inversion(2, true) && !reuses_training_inversion(10, true));
+        assert_eq!(score_with(theta, &[1, 1, 0, 0], &flip).correct, 0);
     }
 }

@@ -315,6 +315,9 @@ struct Evaluation {
     /// θ of the part's rows so far (rows × classes, row-major).
     theta: Vec<f32>,
     accuracy: [f64; 3],
+    /// The training part's inversion, which the held-out parts reuse where
+    /// [`accuracy::reuses_training_inversion`] says so (two classes).
+    train_flip: Vec<bool>,
 }
 
 /// What one call of [`Trainer::work`] did.
@@ -604,7 +607,18 @@ impl<B: StepBackend> Trainer<B> {
             let theta = Array2::from_shape_vec((len, classes), std::mem::take(&mut ev.theta))
                 .expect("rows × classes");
             let local = self.config().model != ModelKind::Backprop;
-            let (score, flip): (Score, Vec<bool>) = accuracy::score(theta, labels, local);
+            let reuse = ev.split != Split::Train
+                && accuracy::reuses_training_inversion(classes, local)
+                && ev.train_flip.len() == classes;
+            let (score, flip): (Score, Vec<bool>) = if reuse {
+                let flip = ev.train_flip.clone();
+                (accuracy::score_with(theta, labels, &flip), flip)
+            } else {
+                accuracy::score(theta, labels, local)
+            };
+            if ev.split == Split::Train {
+                ev.train_flip = flip.clone();
+            }
             ev.accuracy[ev.split as usize] = score.accuracy();
             if ev.split == Split::Test {
                 self.confusion = score.confusion;
@@ -675,6 +689,7 @@ impl Evaluation {
             row: 0,
             theta: Vec::new(),
             accuracy: [f64::NAN; 3],
+            train_flip: Vec::new(),
         }
     }
 
