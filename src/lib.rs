@@ -9,6 +9,7 @@ pub mod engine;
 pub mod experiments;
 pub mod goals;
 pub mod network;
+pub mod order;
 pub mod pid;
 pub mod reproduce;
 pub mod rng;

@@ -263,7 +263,7 @@ pub fn measure(
         .filter(|p| p.total >= MIN_BITS && p.bits >= DOMINANT * p.total)
         .collect();
     let mut covered: Vec<usize> = dominant.iter().map(|p| p.cause).collect();
-    covered.sort_unstable();
+    crate::order::sort(&mut covered);
     covered.dedup();
 
     // Pairwise I(Y_i; Y_j): outputs are independent within a component.

@@ -476,8 +476,8 @@ impl Isx {
         let n = self.shape.source_count();
         let atoms = self.lattice.len();
         let full = self.full;
-        let mut order: Vec<usize> = (0..ws.states[full].len()).collect();
-        order.sort_unstable_by_key(|&k| ws.states[full][k]);
+        let states = &ws.states[full];
+        let order = crate::order::permutation(states.len(), &mut |a, b| states[a].cmp(&states[b]));
         let mut out = Vec::new();
         let mut row = vec![0.0; m + 1];
         for k in order {

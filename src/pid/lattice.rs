@@ -99,7 +99,7 @@ fn union_terms(collections: &[SourceSet]) -> Vec<(SourceSet, i32)> {
 
 impl Antichain {
     fn new(mut collections: Vec<SourceSet>) -> Self {
-        collections.sort_by(|a, b| cmp_collection(*a, *b));
+        crate::order::sort_by(&mut collections, |a, b| cmp_collection(*a, *b));
         let union = collections.iter().fold(0, |u, c| u | c);
         let union_terms = union_terms(&collections);
         Antichain {
@@ -164,11 +164,13 @@ impl Lattice {
                 antichains.push(Antichain::new(chosen));
             }
         }
-        antichains.sort_by(cmp_paper_order);
+        crate::order::sort_by(&mut antichains, cmp_paper_order);
         if n == 2 {
             // The paper lists the bivariate terms as unique 1, unique 2, shared, synergy.
             let order = ["{1}", "{2}", "{1}{2}", "{12}"];
-            antichains.sort_by_key(|a| order.iter().position(|o| *o == a.name()));
+            crate::order::sort_by_key(&mut antichains, |a| {
+                order.iter().position(|o| *o == a.name())
+            });
         }
         let size = antichains.len();
         let below: Vec<Vec<bool>> = antichains
@@ -177,7 +179,7 @@ impl Lattice {
             .collect();
         // Möbius inversion in an order where every antichain comes after all below it.
         let mut by_height: Vec<usize> = (0..size).collect();
-        by_height.sort_by_key(|&a| below[a].iter().filter(|x| **x).count());
+        crate::order::sort_by_key(&mut by_height, |&a| below[a].iter().filter(|x| **x).count());
         let mut mobius = vec![vec![0.0; size]; size];
         for &a in &by_height {
             let mut row = vec![0.0; size];

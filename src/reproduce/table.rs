@@ -60,7 +60,7 @@ pub fn summarise(plan: &Plan, results: &[(RunSpec, RunResult)]) -> Vec<Cell> {
                 .filter(|r| r.error.is_none() && r.test_accuracy.is_finite())
                 .map(|r| 100.0 * r.test_accuracy)
                 .collect();
-            values.sort_by(f64::total_cmp);
+            crate::order::sort_by(&mut values, f64::total_cmp);
             let seconds = runs.iter().map(|r| r.seconds).sum::<f64>() / runs.len().max(1) as f64;
             cells.push(Cell {
                 row,

@@ -306,7 +306,7 @@ impl Search {
         }
         let mut batches: Vec<(usize, usize)> =
             stored.iter().map(|t| (t.history, t.batch)).collect();
-        batches.sort_unstable();
+        crate::order::sort(&mut batches);
         batches.dedup();
         for (start, size) in batches {
             if start < search.next {
@@ -347,7 +347,7 @@ impl Search {
             }
             search.next = end;
         }
-        search.trials.sort_by_key(|t| t.trial);
+        crate::order::sort_by_key(&mut search.trials, |t| t.trial);
         Ok(search)
     }
 

@@ -164,10 +164,12 @@ pub fn propose(
     let good = good_count(n);
     // Rank by value (ties: the earlier trial first), then keep each group in trial order.
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| complete[a].1.total_cmp(&complete[b].1).then(a.cmp(&b)));
+    crate::order::sort_by(&mut order, |&a, &b| {
+        complete[a].1.total_cmp(&complete[b].1).then(a.cmp(&b))
+    });
     let (mut below, mut above) = (order[..good].to_vec(), order[good..].to_vec());
-    below.sort_unstable();
-    above.sort_unstable();
+    crate::order::sort(&mut below);
+    crate::order::sort(&mut above);
     let points =
         |idx: &[usize]| -> Vec<&[f64]> { idx.iter().map(|&i| complete[i].0.as_slice()).collect() };
     let l = Estimator::new(&points(&below), dims, low, high);

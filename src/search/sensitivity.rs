@@ -87,7 +87,9 @@ pub fn zero_order(zero_deltas: &[(usize, f64)]) -> Vec<usize> {
     // A change whose runs failed (NaN) counts as the most harmful.
     let key = |d: f64| if d.is_nan() { f64::NEG_INFINITY } else { d };
     let mut order = zero_deltas.to_vec();
-    order.sort_by(|a, b| key(b.1).total_cmp(&key(a.1)).then(a.0.cmp(&b.0)));
+    crate::order::sort_by(&mut order, |a, b| {
+        key(b.1).total_cmp(&key(a.1)).then(a.0.cmp(&b.0))
+    });
     order.into_iter().map(|(i, _)| i).collect()
 }
 

@@ -52,7 +52,7 @@ impl Space {
             )));
         }
         let mut sorted = terms.to_vec();
-        sorted.sort_unstable();
+        crate::order::sort(&mut sorted);
         sorted.dedup();
         Ok(Space {
             family,
@@ -143,7 +143,7 @@ pub fn parse_terms(family: GoalFamily, spec: &str) -> Result<Vec<usize>, SearchE
             "the search space is empty: name at least one term".into(),
         ));
     }
-    terms.sort_unstable();
+    crate::order::sort(&mut terms);
     Ok(terms)
 }
 

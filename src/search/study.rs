@@ -111,6 +111,6 @@ pub fn parse(text: &str) -> Result<(SearchSpec, Vec<Trial>), SearchError> {
         }
     }
     let spec = spec.ok_or_else(|| SearchError::Study("no search header line".into()))?;
-    trials.sort_by_key(|t| t.trial);
+    crate::order::sort_by_key(&mut trials, |t| t.trial);
     Ok((spec, trials))
 }

@@ -77,7 +77,7 @@ pub fn split_and_standardise(
     let (val_idx, train_idx) = order.split_at(n / 5);
     let gather = |idx: &[usize]| -> (Vec<f32>, Vec<u8>) {
         let mut sorted = idx.to_vec();
-        sorted.sort_unstable();
+        crate::order::sort(&mut sorted);
         let mut x = Vec::with_capacity(sorted.len() * dim);
         let mut y = Vec::with_capacity(sorted.len());
         for i in sorted {
