@@ -111,3 +111,58 @@ fn two_classes_read_the_held_out_parts_like_the_training_part() {
         }
     }
 }
+
+/// Evaluating only every third epoch (and the last) changes nothing that is trained:
+/// the evaluated epochs measure exactly what a run evaluated at every epoch measures,
+/// the goal terms of every epoch are equal, and so are the final weights. The
+/// trivariate model samples during evaluation (two recurrent steps), so this fails if
+/// an evaluation ever drew from the training streams.
+#[test]
+fn evaluating_every_third_epoch_trains_the_same_network() {
+    let config = RunConfig {
+        model: ModelKind::Trivariate,
+        goal: "optimized".into(),
+        hidden: 20,
+        batch: 256,
+        epochs: 5,
+        ..RunConfig::default()
+    };
+    let task = Arc::new(mnist10k(0));
+    let run = |every: usize| {
+        let net = infomorph::network::model::Network::new(&config, task.dim, task.classes).unwrap();
+        let mut trainer = Trainer::new(CpuBackend::new(net), task.clone()).evaluating_every(every);
+        for _ in 0..config.epochs {
+            pollster::block_on(trainer.run_epoch()).unwrap();
+        }
+        assert!(trainer.finished());
+        let weights = trainer.backend().net.hidden.as_ref().unwrap().sources[0]
+            .weights
+            .clone();
+        (trainer.metrics().to_vec(), weights)
+    };
+    let (all, w_all) = run(1);
+    let (thin, w_thin) = run(3);
+    assert_eq!((all.len(), thin.len()), (5, 5));
+    for (a, t) in all.iter().zip(&thin) {
+        assert_eq!((a.epoch, a.steps), (t.epoch, t.steps));
+        assert_eq!(a.hidden_atoms, t.hidden_atoms, "epoch {}", a.epoch);
+        assert_eq!(a.output_atoms, t.output_atoms, "epoch {}", a.epoch);
+        let measured = [t.train_accuracy, t.val_accuracy, t.test_accuracy];
+        if t.epoch == 3 || t.epoch == 5 {
+            assert_eq!(
+                [a.train_accuracy, a.val_accuracy, a.test_accuracy],
+                measured,
+                "epoch {}",
+                t.epoch
+            );
+            assert!(t.test_accuracy > 0.3, "{t:?}"); // chance: 0.1
+        } else {
+            assert!(
+                measured.iter().all(|v| v.is_nan()),
+                "epoch {}: {t:?}",
+                t.epoch
+            );
+        }
+    }
+    assert_eq!(w_all, w_thin);
+}

@@ -76,6 +76,10 @@ pub struct TrainArgs {
     /// One JSON object per epoch on stdout instead of a progress bar.
     #[arg(long)]
     json: bool,
+    /// Evaluate every K-th epoch and the last one (the others report no accuracy); the
+    /// weights are the same for any K.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    eval_every: u64,
     /// Write the whole run (config, metrics, per-neuron atoms, weights) to this file.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -155,7 +159,7 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
     }
     let seen = engine.notices().len();
     let task = engine.shared_task();
-    let mut trainer = Trainer::new(engine, task);
+    let mut trainer = Trainer::new(engine, task).evaluating_every(args.eval_every as usize);
     let bar = (!args.json).then(|| {
         let bar = indicatif::ProgressBar::new(config.epochs as u64);
         bar.set_style(

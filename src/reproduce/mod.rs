@@ -29,6 +29,9 @@ pub struct Plan {
     /// Seeds 0..seeds; a run's data, init and sampling seeds are all its seed.
     pub seeds: u64,
     pub epochs: usize,
+    /// Evaluate every `eval_every`-th epoch and the last one (the table reads the last
+    /// epoch's test accuracy; [`crate::network::run::Evaluate`]).
+    pub eval_every: usize,
 }
 
 /// One run: a row at a hidden size (none for a row where N does not matter) with a seed.
@@ -135,6 +138,7 @@ mod tests {
             sizes: vec![10, 100],
             seeds: 2,
             epochs: 3,
+            eval_every: 1,
         };
         let runs = plan.runs();
         let described: Vec<String> = runs.iter().map(RunSpec::describe).collect();

@@ -110,6 +110,7 @@ pub fn read_finished(path: &Path, config: &RunConfig) -> Option<RunResult> {
 /// stops early is a result with its error.
 pub fn run_one(
     config: &RunConfig,
+    eval_every: usize,
     task: Arc<TaskData>,
     preference: EnginePreference,
     on_epoch: &mut dyn FnMut(&EpochMetrics),
@@ -122,7 +123,7 @@ pub fn run_one(
     }
     let seen = engine.notices().len();
     let task = engine.shared_task();
-    let mut trainer = Trainer::new(engine, task);
+    let mut trainer = Trainer::new(engine, task).evaluating_every(eval_every);
     let mut error = None;
     for _ in 0..config.epochs {
         match pollster::block_on(trainer.run_epoch()) {
@@ -248,6 +249,7 @@ pub fn run_all(
                         let (json, result) = pool.install(|| {
                             run_one(
                                 &config,
+                                plan.eval_every,
                                 task,
                                 preference,
                                 &mut |m| observer.epoch(job, &spec, m),

@@ -375,6 +375,7 @@ mod tests {
             sizes: vec![10, 100],
             seeds: 3,
             epochs: 1,
+            eval_every: 1,
         };
         let spec = |row, n, seed| RunSpec { row, n, seed };
         let results = vec![
