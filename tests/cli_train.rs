@@ -218,7 +218,26 @@ fn bench_reports_a_median() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["median_ms"].as_f64().unwrap() > 0.0);
-    assert_eq!(v["engine"], "cpu");
+    assert_eq!((&v["engine"], &v["task"]), (&"cpu".into(), &"bench".into()));
+    // On a task's own images (the step the published table takes), or refused in one line.
+    let out = infomorph(&[
+        "bench", "--model", "context", "--hidden", "8", "--batch", "64", "--steps", "3", "--json",
+        "--engine", "cpu", "--task", "mnist10k",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["task"], "mnist10k");
+    assert!(v["median_ms"].as_f64().unwrap() > 0.0);
+    let out = infomorph(&["bench", "--task", "no-such-task", "--steps", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
 }
 
 /// A neuron that copies its F bit has, under uniform inputs, exactly I^sx's published

@@ -92,6 +92,11 @@ pub struct BenchArgs {
     /// Timed training steps (after 3 warm-up steps).
     #[arg(long, default_value_t = 20)]
     steps: usize,
+    /// Train on this task's training images (e.g. mnist10k, mnist) instead of random
+    /// MNIST-shaped data: images on a blank background take the sparse products
+    /// (src/network/sparse.rs), random data the dense ones.
+    #[arg(long)]
+    task: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -258,17 +263,15 @@ fn code_json(now: &Code, init: &Code) -> serde_json::Value {
 /// several to an epoch).
 const BENCH_BATCHES: usize = 8;
 
-/// `infomorph bench`: times training steps through the driver on random MNIST-shaped
-/// data (no evaluation): each step alone (median, min), and on the GPU also `steps`
-/// steps queued back to back.
-pub fn run_bench(args: BenchArgs) -> Result<(), String> {
-    let config = resolve(&args.run)?;
+/// Random MNIST-shaped data (normal pixels), `BENCH_BATCHES` batches: `bench` without
+/// `--task`.
+fn random_task(config: &RunConfig) -> TaskData {
     let (dim, classes) = (784, 10);
     let rows = config.batch * BENCH_BATCHES;
     let mut rng = crate::rng::Stream::new(config.data_seed);
     let train_x: Vec<f32> = (0..rows * dim).map(|_| rng.normal() as f32).collect();
     let train_y: Vec<u8> = (0..rows).map(|_| rng.below(classes) as u8).collect();
-    let task = TaskData {
+    TaskData {
         name: "bench".into(),
         dim,
         classes,
@@ -279,7 +282,21 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
         test_x: Vec::new(),
         test_y: Vec::new(),
         image: None,
+    }
+}
+
+/// `infomorph bench`: times training steps through the driver (no evaluation): each
+/// step alone (median, min), and on the GPU also `steps` steps queued back to back.
+pub fn run_bench(args: BenchArgs) -> Result<(), String> {
+    let mut config = resolve(&args.run)?;
+    let task = match &args.task {
+        Some(name) => {
+            config.task = name.clone();
+            load_task(&config, None)?
+        }
+        None => random_task(&config),
     };
+    let data = task.name.clone();
     let engine = pollster::block_on(Engine::new(&config, task, preference(&args.run)?))?;
     if !args.json {
         for n in engine.notices() {
@@ -351,7 +368,7 @@ pub fn run_bench(args: BenchArgs) -> Result<(), String> {
     let name = engine.engine_name();
     if args.json {
         let mut j = serde_json::json!({"engine": name, "model": config.model.name(),
-            "hidden": config.hidden, "batch": config.batch, "steps": times.len(),
+            "task": data, "hidden": config.hidden, "batch": config.batch, "steps": times.len(),
             "median_ms": median, "min_ms": min});
         if let Some(q) = queued {
             j["adapter"] = adapter.into();
