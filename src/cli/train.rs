@@ -196,9 +196,17 @@ pub fn run_train(args: TrainArgs) -> Result<(), String> {
                         ),
                         _ => String::new(),
                     };
+                    let accuracy = if m.val_accuracy.is_nan() && m.test_accuracy.is_nan() {
+                        "not evaluated".to_string()
+                    } else {
+                        format!(
+                            "train {:.3} val {:.3} test {:.3}",
+                            m.train_accuracy, m.val_accuracy, m.test_accuracy
+                        )
+                    };
                     bar.set_message(format!(
-                        "train {:.3} val {:.3} test {:.3} · {:.1} steps/s{code}",
-                        m.train_accuracy, m.val_accuracy, m.test_accuracy, m.steps_per_second
+                        "{accuracy} · {:.1} steps/s{code}",
+                        m.steps_per_second
                     ));
                     bar.inc(1);
                 }
