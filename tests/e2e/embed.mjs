@@ -83,7 +83,9 @@ test("the Embed dialog writes the iframe code, previews it, and the code round-t
   assert.deepEqual(violations, [], violations.map((v) => `${v.id}: ${v.help}\n  ${v.nodes.join("\n  ")}`).join("\n"));
 
   // Copy (the clipboard may be denied headless; then the code is selected and the page says so).
+  // The clipboard answers asynchronously: wait for the status before reading it.
   await page.click("#embed-copy");
+  await page.waitForFunction(() => document.getElementById("embed-status").textContent !== "", null, { timeout: 5_000 });
   assert.match(await page.textContent("#embed-status"), /^(Copied\.|Selected: press Ctrl\+C)/);
   // Escape closes it; focus returns to the button.
   await page.keyboard.press("Escape");
