@@ -92,9 +92,8 @@ pub struct BenchArgs {
     /// Timed training steps (after 3 warm-up steps).
     #[arg(long, default_value_t = 20)]
     steps: usize,
-    /// Train on this task's training images (e.g. mnist10k, mnist) instead of random
-    /// MNIST-shaped data: images on a blank background take the sparse products
-    /// (src/network/sparse.rs), random data the dense ones.
+    /// Train on this task's training images (e.g. mnist10k, mnist: the published table's
+    /// step) instead of random MNIST-shaped data.
     #[arg(long)]
     task: Option<String>,
     #[arg(long)]

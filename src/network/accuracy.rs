@@ -18,7 +18,7 @@
 //! 0.103, test 0.915 on one run). There the labels decide: a neuron is read inverted when
 //! its mean θ over the rows of its own class is below its mean over the other rows
 //! ([`inverted_by_labels`]); the training part decides with its labels, and the held-out
-//! parts reuse the training part's inversion ([`reuses_training_inversion`]) rather than
+//! parts reuse the training part's inversion ([`decided_by_labels`]) rather than
 //! look at their own labels. A set that lacks one of the two classes falls back to the
 //! mean rule.
 
@@ -35,15 +35,11 @@ pub fn inverted(theta: &Array2<f32>, local: bool) -> Vec<bool> {
 }
 
 /// Whether the labels decide the inversion (two classes, local goals; module doc).
+/// Then the held-out parts (validation, test) are read with the training part's
+/// inversion instead of their own, so that a held-out part's labels never choose how it
+/// is read.
 pub fn decided_by_labels(classes: usize, local: bool) -> bool {
     local && classes == 2
-}
-
-/// Whether held-out parts (validation, test) are read with the training part's
-/// inversion instead of their own: when the labels decide it (two classes), so that a
-/// held-out part's labels never choose how it is read.
-pub fn reuses_training_inversion(classes: usize, local: bool) -> bool {
-    decided_by_labels(classes, local)
 }
 
 /// The inversion of a set read with its labels: [`inverted`] for more than two classes;
@@ -142,7 +138,7 @@ pub fn score(theta: Array2<f32>, labels: &[u8], local: bool) -> (Score, Vec<bool
 }
 
 /// The score of θ read with a given inversion (a held-out part read with the training
-/// part's, [`reuses_training_inversion`]).
+/// part's where [`decided_by_labels`]).
 pub fn score_with(mut theta: Array2<f32>, labels: &[u8], flip: &[bool]) -> Score {
     apply_inversion(&mut theta, flip);
     let mut s = Score::new(theta.ncols());
@@ -198,7 +194,7 @@ mod tests {
         );
         assert_eq!(score(theta.clone(), &labels, false).1, vec![false, false]);
         // A held-out part read with the training part's inversion.
-        assert!(reuses_training_inversion(2, true) && !reuses_training_inversion(10, true));
+        assert!(decided_by_labels(2, true) && !decided_by_labels(10, true));
         assert_eq!(score_with(theta, &[1, 1, 0, 0], &flip).correct, 0);
     }
 }

@@ -316,7 +316,7 @@ struct Evaluation {
     theta: Vec<f32>,
     accuracy: [f64; 3],
     /// The training part's inversion, which the held-out parts reuse where
-    /// [`accuracy::reuses_training_inversion`] says so (two classes).
+    /// the labels decide it ([`accuracy::decided_by_labels`]: two classes).
     train_flip: Vec<bool>,
 }
 
@@ -518,11 +518,7 @@ impl<B: StepBackend> Trainer<B> {
         self.epoch_seconds = 0.0;
         self.eval = None;
         if j == 0 && ended > self.epochs_done() {
-            if self.evaluate.due(ended, self.config().epochs) {
-                self.eval = Some(Evaluation::start());
-            } else {
-                self.finish_epoch([f64::NAN; 3]);
-            }
+            self.end_epoch(ended);
         }
         if self.order.epoch != epoch {
             self.order = EpochOrder::new(self.config().data_seed, epoch, self.schedule.samples);
@@ -594,11 +590,7 @@ impl<B: StepBackend> Trainer<B> {
                     "the {layer} layer's weights are not finite at epoch {epoch}"
                 )));
             }
-            if self.evaluate.due(epoch, self.config().epochs) {
-                self.eval = Some(Evaluation::start());
-            } else {
-                self.finish_epoch([f64::NAN; 3]);
-            }
+            self.end_epoch(epoch);
         }
         Ok(Worked {
             steps: taken,
@@ -638,7 +630,7 @@ impl<B: StepBackend> Trainer<B> {
                 .expect("rows × classes");
             let local = self.config().model != ModelKind::Backprop;
             let reuse = ev.split != Split::Train
-                && accuracy::reuses_training_inversion(classes, local)
+                && accuracy::decided_by_labels(classes, local)
                 && ev.train_flip.len() == classes;
             let (score, flip): (Score, Vec<bool>) = if reuse {
                 let flip = ev.train_flip.clone();
@@ -665,6 +657,16 @@ impl<B: StepBackend> Trainer<B> {
         }
         self.eval = Some(ev);
         Ok(false)
+    }
+
+    /// A trained epoch's end: its evaluation starts where [`Evaluate::due`], else its
+    /// metrics are kept with no accuracy.
+    fn end_epoch(&mut self, epoch: usize) {
+        if self.evaluate.due(epoch, self.config().epochs) {
+            self.eval = Some(Evaluation::start());
+        } else {
+            self.finish_epoch([f64::NAN; 3]);
+        }
     }
 
     fn finish_epoch(&mut self, accuracy: [f64; 3]) {
