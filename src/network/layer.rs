@@ -3,6 +3,7 @@
 //! I^sx goal of every neuron, the local gradient through θ, and Adam.
 
 use super::adam::Adam;
+use super::sparse::Fanin;
 use super::{par, profile};
 use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
 use crate::rng::{counter_row_key, counter_uniform_in_row, Stream};
@@ -97,6 +98,8 @@ pub struct Source {
     pub weights: Array2<f32>,
     pub bias: Array1<f32>,
     mask: Option<Array2<f32>>,
+    /// The mask's inputs per neuron: the products skip the zeros (src/network/sparse.rs).
+    fanin: Option<Fanin>,
     adam_w: Adam,
     adam_b: Adam,
 }
@@ -449,6 +452,7 @@ impl Source {
             }
         };
         let learn_w = config.wiring != Wiring::Identity;
+        let fanin = mask.as_ref().map(Fanin::from_mask);
         Source {
             config: config.clone(),
             adam_w: Adam::new(if learn_w { neurons * dim } else { 0 }, lr, wd),
@@ -456,6 +460,7 @@ impl Source {
             weights,
             bias,
             mask,
+            fanin,
         }
     }
 
@@ -483,6 +488,15 @@ impl Source {
         }
     }
 
+    /// gᵀ · x, the loss gradient of the weights for the aggregates' gradient g (batch ×
+    /// neurons) and the input x (batch × dim); computed at the mask's entries only.
+    fn weight_gradient(&self, g: &Array2<f32>, x: ArrayView2<f32>) -> Array2<f32> {
+        match &self.fanin {
+            Some(fanin) => profile::stage("sparse gᵀ·x", || fanin.weight_gradient(g.view(), x)),
+            None => profile::stage("matmul gᵀ·x", || par::matmul(g.t(), x)),
+        }
+    }
+
     /// One Adam step along the loss gradient of the weights (masked; none for fixed
     /// weights) and of the bias.
     pub(crate) fn step(&mut self, grad_w: Option<Array2<f32>>, grad_b: Array1<f32>) {
@@ -500,7 +514,10 @@ impl Source {
     /// x · Wᵀ + b for a batch × dim input.
     fn aggregate(&self, x: ArrayView2<f32>) -> Array2<f32> {
         // Standard layout: the rest of the layer indexes rows.
-        let mut a = profile::stage("matmul x·Wᵀ", || par::matmul(x, self.weights.t()));
+        let mut a = match &self.fanin {
+            Some(fanin) => profile::stage("sparse x·Wᵀ", || fanin.product(x, &self.weights)),
+            None => profile::stage("matmul x·Wᵀ", || par::matmul(x, self.weights.t())),
+        };
         let bias = self.bias.as_slice().expect("standard layout");
         let width = bias.len();
         profile::stage("bias add", || {
@@ -752,7 +769,7 @@ impl Layer {
         });
         for ((source, grad), x) in self.sources.iter_mut().zip(&grads).zip(inputs) {
             let gw = (source.config.wiring != Wiring::Identity)
-                .then(|| profile::stage("matmul gᵀ·x", || par::matmul(grad.t(), *x)));
+                .then(|| source.weight_gradient(grad, *x));
             let gb = profile::stage("bias grad", || grad.sum_axis(Axis(0)));
             profile::stage("adam", || source.step(gw, gb));
         }

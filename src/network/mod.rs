@@ -14,6 +14,7 @@ pub mod neuron;
 pub(crate) mod par;
 pub mod profile;
 pub mod run;
+pub(crate) mod sparse;
 pub mod train;
 
 pub use layer::{Activation, Binning, Layer, LayerConfig};

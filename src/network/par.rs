@@ -48,6 +48,25 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]
     }
 }
 
+/// Calls `f(index, chunk)` on consecutive chunks of `len` elements of `out` (the last
+/// may be shorter), each chunk one task: for few, large chunks (tiles of a batch).
+pub fn for_each_chunk<T: Send>(out: &mut [T], len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    if len == 0 {
+        return;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(len)
+            .enumerate()
+            .for_each(|(i, c)| f(i, c));
+    }
+    #[cfg(target_arch = "wasm32")]
+    for (i, c) in out.chunks_mut(len).enumerate() {
+        f(i, c);
+    }
+}
+
 /// As [`for_rows`] on two buffers of the same row count (widths may differ), with at
 /// least `min_rows` rows per task (but for the last): for kernels whose cost per task
 /// depends little on its rows (a transpose that reads all of another buffer's rows).
