@@ -233,6 +233,35 @@ mod tests {
         }
     }
 
+    /// The same floats on one thread as on three (the tiles' sums have a fixed order).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn products_do_not_depend_on_the_threads() {
+        let mut rng = Stream::new(3);
+        let (neurons, k, batch) = (150, 20, 700);
+        let m = mask(neurons, k, &mut rng);
+        let w = random(neurons, neurons, &mut rng) * &m;
+        let x = random(batch, neurons, &mut rng);
+        let g = random(batch, neurons, &mut rng);
+        let fanin = Fanin::from_mask(&m);
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                (
+                    fanin.product(x.view(), &w),
+                    fanin.weight_gradient(g.view(), x.view()),
+                )
+            })
+        };
+        let (one, three) = (run(1), run(3));
+        let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one.0), bits(&three.0));
+        assert_eq!(bits(&one.1), bits(&three.1));
+    }
+
     #[test]
     fn tiles_round_trip_and_pad_the_last_tile() {
         let a = Array2::from_shape_fn((150, 33), |(r, c)| (r * 100 + c) as f32);
