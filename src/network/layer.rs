@@ -3,7 +3,7 @@
 //! I^sx goal of every neuron, the local gradient through θ, and Adam.
 
 use super::adam::Adam;
-use super::sparse::Fanin;
+use super::sparse::{self, Fanin};
 use super::{par, profile};
 use crate::pid::{Digits, GoalWeights, Isx, JointShape, NeuronBatch};
 use crate::rng::{counter_row_key, counter_uniform_in_row, Stream};
@@ -438,14 +438,7 @@ impl Source {
                 // Only a sparse layer needs a stored mask; all-to-all lateral weights just
                 // keep a zero diagonal.
                 k.filter(|&k| k + 1 < dim).map(|k| {
-                    let mut mask = Array2::zeros((neurons, dim));
-                    for i in 0..neurons {
-                        let mut others: Vec<usize> = (0..dim).filter(|&j| j != i).collect();
-                        rng.shuffle(&mut others);
-                        for &j in &others[..k] {
-                            mask[[i, j]] = 1.0;
-                        }
-                    }
+                    let mask = sparse::lateral_mask(neurons, dim, k, rng);
                     weights *= &mask;
                     mask
                 })

@@ -14,6 +14,21 @@
 use ndarray::{Array2, ArrayView2};
 
 use super::par;
+use crate::rng::Stream;
+
+/// A random sparse lateral wiring: k inputs per neuron drawn from the other dim − 1
+/// (a 0/1 mask, neurons × dim; never a neuron itself).
+pub fn lateral_mask(neurons: usize, dim: usize, k: usize, rng: &mut Stream) -> Array2<f32> {
+    let mut mask = Array2::zeros((neurons, dim));
+    for i in 0..neurons {
+        let mut others: Vec<usize> = (0..dim).filter(|&j| j != i).collect();
+        rng.shuffle(&mut others);
+        for &j in &others[..k] {
+            mask[[i, j]] = 1.0;
+        }
+    }
+    mask
+}
 
 /// Samples per tile.
 const T: usize = 64;
@@ -186,23 +201,9 @@ fn from_tiles(tiles: &[f32], rows: usize, cols: usize) -> Array2<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
 
     fn random(rows: usize, cols: usize, rng: &mut Stream) -> Array2<f32> {
         Array2::from_shape_fn((rows, cols), |_| rng.uniform(-1.0, 1.0) as f32)
-    }
-
-    /// A mask of k inputs per neuron, none of them itself.
-    fn mask(neurons: usize, k: usize, rng: &mut Stream) -> Array2<f32> {
-        let mut m = Array2::zeros((neurons, neurons));
-        for i in 0..neurons {
-            let mut others: Vec<usize> = (0..neurons).filter(|&j| j != i).collect();
-            rng.shuffle(&mut others);
-            for &j in &others[..k] {
-                m[[i, j]] = 1.0;
-            }
-        }
-        m
     }
 
     /// Equal up to f32 summation order over a few hundred terms of magnitude ≤ 1.
@@ -219,7 +220,7 @@ mod tests {
     fn gathered_products_equal_the_dense_masked_ones() {
         let mut rng = Stream::new(7);
         for (neurons, k, batch) in [(40, 5, 300), (64, 12, 256), (9, 3, 17)] {
-            let m = mask(neurons, k, &mut rng);
+            let m = lateral_mask(neurons, neurons, k, &mut rng);
             let w = random(neurons, neurons, &mut rng) * &m;
             let x = random(batch, neurons, &mut rng);
             let g = random(batch, neurons, &mut rng);
@@ -239,7 +240,7 @@ mod tests {
     fn products_do_not_depend_on_the_threads() {
         let mut rng = Stream::new(3);
         let (neurons, k, batch) = (150, 20, 700);
-        let m = mask(neurons, k, &mut rng);
+        let m = lateral_mask(neurons, neurons, k, &mut rng);
         let w = random(neurons, neurons, &mut rng) * &m;
         let x = random(batch, neurons, &mut rng);
         let g = random(batch, neurons, &mut rng);
