@@ -8,7 +8,7 @@
 //! Both products read the inputs in tiles of 64 samples, every input's 64 values
 //! contiguous (a tile of N inputs is 512 KB at N = 2000 and stays in the core's cache
 //! while all neurons gather from it). Each element is summed over the neuron's inputs in
-//! ascending order (the gradient: over tiles in order, each tile's sum in fixed lanes),
+//! ascending order (the gradient: a fixed tree within each tile, then the tiles in order),
 //! whatever the threads.
 
 use ndarray::{Array2, ArrayView2};
