@@ -4,6 +4,7 @@
 #
 #   bash scripts/setup.sh            # install everything (serve + test needs)
 #   bash scripts/setup.sh serve      # only what `bash scripts/serve.sh` needs
+#   bash scripts/setup.sh threads    # the nightly toolchain of the page's threaded engine
 #   bash scripts/setup.sh data       # full MNIST into data/mnist, Fashion-MNIST (apt), SHA-256 checked
 #   . scripts/setup.sh && setup_test # from another script (functions + PATH)
 #
@@ -185,6 +186,27 @@ setup_apt_wait() {
     return "$status"
 }
 
+# The page's threaded engine (scripts/build-threads.sh): WebAssembly threads need std
+# rebuilt with atomics (-Z build-std), so a nightly toolchain with its sources. Pinned,
+# so that every machine builds the same threaded wasm (about 15 s to install).
+INFOMORPH_NIGHTLY="nightly-2026-05-19"
+
+threads_toolchain_ready() {
+    rustup run "$INFOMORPH_NIGHTLY" rustc --version >/dev/null 2>&1 &&
+        [[ -d "$(rustup run "$INFOMORPH_NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library" ]]
+}
+
+setup_threads() {
+    if ! threads_toolchain_ready; then
+        _setup_log "rustup toolchain install $INFOMORPH_NIGHTLY --profile minimal --component rust-src"
+        rustup toolchain install "$INFOMORPH_NIGHTLY" --profile minimal --component rust-src || return 1
+    fi
+    # The standard library's own dependencies (build-std compiles them), so that the
+    # threaded build works offline like trunk's (a no-op once they are there).
+    cargo "+$INFOMORPH_NIGHTLY" fetch --quiet --manifest-path \
+        "$(rustup run "$INFOMORPH_NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+}
+
 # What `trunk serve` needs.
 setup_serve() {
     setup_path
@@ -192,6 +214,7 @@ setup_serve() {
     setup_wasm_bindgen_cli || return 1
     setup_trunk || return 1
     setup_npm || return 1
+    setup_threads || return 1
 }
 
 # Full MNIST (70 000 digits) for `infomorph train --task mnist`: the npm package

@@ -22,6 +22,9 @@ window.infomorph = api;
 try {
   const js = new URL(tag.dataset.infomorphJs, import.meta.url);
   const wasm = new URL(tag.dataset.infomorphWasm, import.meta.url);
+  // The threaded engine's folder (scripts/build-threads.sh), where the build has one:
+  // the training worker loads it when the page is cross-origin isolated.
+  const threads = tag.dataset.infomorphThreads ? new URL(tag.dataset.infomorphThreads, import.meta.url).href : null;
   // Compiled once here; the training worker gets the compiled module.
   const [engine, module] = await Promise.all([
     import(js.href),
@@ -31,7 +34,7 @@ try {
   await engine.default({ module_or_path: module });
   // Rust panics keep their message for the page (src/web/mod.rs, `panic`).
   engine.installPanicHook?.();
-  await start(engine, api, { js: js.href, wasm: wasm.href, module });
+  await start(engine, api, { js: js.href, wasm: wasm.href, module, threads });
   document.documentElement.dataset.engine = "ready";
   resolveReady(api);
   dispatchEvent(new CustomEvent("infomorph-ready", { detail: { api } }));

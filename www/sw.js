@@ -63,8 +63,24 @@ self.addEventListener("fetch", (event) => {
   // Any address of the page (the scope itself, index.html, a query) is index.html; the
   // configuration is in the hash, which requests do not carry.
   const key = request.mode === "navigate" ? INDEX : request;
-  event.respondWith(answer(event, key));
+  event.respondWith(answer(event, key).then(isolated));
 });
+
+/**
+ * The response with the headers that make the page cross-origin isolated (COOP
+ * same-origin, COEP require-corp), as a host may not send them: workers can then share
+ * memory, and the training worker runs the threaded engine on all cores
+ * (docs/architecture.md, "Threads in the page"). Everything the page loads is its own,
+ * so require-corp blocks nothing. The page's first visit, before this worker controls
+ * it, trains on one thread.
+ */
+function isolated(response) {
+  if (response.type === "opaque" || response.type === "opaqueredirect" || response.status === 0) return response;
+  const headers = new Headers(response.headers);
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  headers.set("Cross-Origin-Embedder-Policy", "require-corp");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 /**
  * From this build's cache; else from the network, kept for next time when it is ours.

@@ -5,6 +5,7 @@ pub use super::config::{ModelKind, RunConfig, MEMORY_LIMIT_BYTES};
 use super::layer::{
     self, Activation, Binning, Layer, LayerConfig, SourceConfig, SourceKind, Wiring,
 };
+use super::par;
 use crate::goals;
 use crate::rng::counter_key;
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -335,8 +336,13 @@ impl Network {
         self.output.forward(&[features.view(), label.view()])
     }
 
-    /// One training step on a batch; returns the mean goal terms of each layer.
+    /// One training step on a batch; returns the mean goal terms of each layer. The
+    /// whole step runs on one of the thread pool's workers ([`par::on_pool`]).
     pub fn train_batch(&mut self, x: ArrayView2<f32>, labels: &[u8]) -> StepTerms {
+        par::on_pool(|| self.train_batch_here(x, labels))
+    }
+
+    fn train_batch_here(&mut self, x: ArrayView2<f32>, labels: &[u8]) -> StepTerms {
         if self.config.model == ModelKind::Backprop {
             return self.backprop_step(x, labels);
         }
@@ -370,6 +376,15 @@ impl Network {
     /// Output θ for rows `offset..offset + x.nrows()` of a set: the draws depend on the
     /// row index in the set, not on how the set is cut, so chunks give the whole set's θ.
     pub fn predict_theta_at(
+        &mut self,
+        x: ArrayView2<f32>,
+        offset: usize,
+        eval_step: u32,
+    ) -> Array2<f32> {
+        par::on_pool(|| self.predict_theta_here(x, offset, eval_step))
+    }
+
+    fn predict_theta_here(
         &mut self,
         x: ArrayView2<f32>,
         offset: usize,

@@ -21,6 +21,19 @@ macro_rules! simd_kernel {
 }
 pub(crate) use simd_kernel;
 
+/// Runs `f` on one of the thread pool's workers (in place when called from one): the
+/// parallel loops inside it are then split among the workers by work stealing, where
+/// from any other thread each loop is handed to the pool and waited for, one wake-up
+/// and one wait per loop (dozens a step). In the page's threaded build that hand-over
+/// goes through the browser's Atomics.wait/notify between Web Workers, and cost more
+/// than a small step's work (docs/architecture.md, "Threads in the page").
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
+    return rayon::scope(|_| f());
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+    f()
+}
+
 /// Rows per task: small enough to balance two to a few dozen workers, large enough
 /// that the scheduling overhead is negligible next to the work.
 fn rows_per_task(rows: usize) -> usize {
@@ -35,14 +48,14 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, f: impl Fn(usize, &mut [T]
     }
     let rows = out.len() / width;
     let per = rows_per_task(rows);
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
     {
         use rayon::prelude::*;
         out.par_chunks_mut(per * width)
             .enumerate()
             .for_each(|(i, chunk)| f(i * per, chunk));
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     for (i, chunk) in out.chunks_mut(per * width).enumerate() {
         f(i * per, chunk);
     }
@@ -54,14 +67,14 @@ pub fn for_each_chunk<T: Send>(out: &mut [T], len: usize, f: impl Fn(usize, &mut
     if len == 0 {
         return;
     }
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
     {
         use rayon::prelude::*;
         out.par_chunks_mut(len)
             .enumerate()
             .for_each(|(i, c)| f(i, c));
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     for (i, c) in out.chunks_mut(len).enumerate() {
         f(i, c);
     }
@@ -88,14 +101,14 @@ pub fn for_rows2<T: Send, U: Send>(
         .chunks_mut(per * a_width)
         .zip(b.chunks_mut((per * b_width).max(1)))
         .enumerate();
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
     {
         use rayon::prelude::*;
         jobs.collect::<Vec<_>>()
             .into_par_iter()
             .for_each(|(i, (x, y))| f(i * per, x, y));
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     for (i, (x, y)) in jobs {
         f(i * per, x, y);
     }
@@ -126,7 +139,7 @@ pub fn for_rows_many(
         }
         tasks.push(chunk);
     }
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
     {
         use rayon::prelude::*;
         tasks
@@ -134,7 +147,7 @@ pub fn for_rows_many(
             .enumerate()
             .for_each(|(i, mut chunk)| f(i * per, &mut chunk));
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     for (i, mut chunk) in tasks.into_iter().enumerate() {
         f(i * per, &mut chunk);
     }
@@ -152,7 +165,7 @@ pub fn for_rows_many(
 /// depend on the threads. On wasm it is ndarray's product (matrixmultiply, one thread).
 pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     assert_eq!(a.ncols(), b.nrows(), "inner dimensions of a matrix product");
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
     {
         let ((m, k), n) = (a.dim(), b.ncols());
         use rayon::prelude::*;
@@ -224,7 +237,7 @@ pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
         unsafe { out.set_len(m * n) };
         Array2::from_shape_vec((m, n), out).expect("m × n")
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     {
         let c = a.dot(&b);
         if c.is_standard_layout() {
@@ -238,12 +251,12 @@ pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 }
 
 /// A raw matrix pointer shared by the panels of [`matmul`], which touch disjoint parts.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
 struct Ptr(*mut f32);
 // SAFETY: see `matmul`: reads only of the operands, disjoint writes of the result.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
 unsafe impl Sync for Ptr {}
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
 unsafe impl Send for Ptr {}
 
 #[cfg(test)]

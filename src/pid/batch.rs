@@ -10,12 +10,12 @@ pub struct NeuronBatch {
     workspaces: Vec<Workspace>,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
 fn default_workers() -> usize {
     rayon::current_num_threads()
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 fn default_workers() -> usize {
     1
 }
@@ -123,7 +123,7 @@ fn split<F>(
         .chunks_mut(per * a_w)
         .zip(b.chunks_mut(per * b_w))
         .enumerate();
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
     {
         use rayon::prelude::*;
         let jobs: Vec<_> = jobs.zip(workspaces.iter_mut()).collect();
@@ -132,7 +132,7 @@ fn split<F>(
             work(ws, lo, (lo + per).min(neurons), a, b)
         });
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     for ((i, (a, b)), ws) in jobs.zip(workspaces.iter_mut()) {
         let lo = i * per;
         work(ws, lo, (lo + per).min(neurons), a, b)

@@ -22,6 +22,22 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// `initThreadPool(n)` (a Promise): starts the threaded build's pool of `n` Web Workers
+/// that share this module's memory; every rayon loop of a step then runs on them
+/// (docs/architecture.md, "Threads in the page"). Only in the build with atomics.
+#[cfg(target_feature = "atomics")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// How many threads a step runs on: the pool's size in the threaded build (after
+/// `initThreadPool`), else 1.
+#[wasm_bindgen]
+pub fn threads() -> usize {
+    #[cfg(target_feature = "atomics")]
+    return rayon::current_num_threads();
+    #[cfg(not(target_feature = "atomics"))]
+    1
+}
+
 /// Decomposes a joint table given as JSON (`{"shape":[…],"p":[…]}`, target last), as
 /// `infomorph pid` does; `gamma` (term order) adds the goal and its gradient. Throws an
 /// Error with a one-line reason on bad input.

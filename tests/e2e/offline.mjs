@@ -55,6 +55,10 @@ test("the build lists every file of the page for the service worker", async () =
   }
   assert.ok(files.some((f) => /^infomorph-[0-9a-f]+_bg\.wasm$/.test(f)), "the wasm");
   assert.ok(files.some((f) => /^infomorph-[0-9a-f]+\.js$/.test(f)), "the wasm-bindgen glue");
+  // The threaded engine (scripts/build-threads.sh): its glue, wasm and rayon's worker script.
+  for (const want of [/^threads-[0-9a-f]{16}\/infomorph\.js$/, /^threads-[0-9a-f]{16}\/infomorph_bg\.wasm$/, /^threads-[0-9a-f]{16}\/snippets\/.*workerHelpers.*\.js$/]) {
+    assert.ok(files.some((f) => want.test(f)), `${want} missing from ${files.join(" ")}`);
+  }
   assert.ok(!files.includes("sw.js"), "the worker does not cache itself");
 });
 

@@ -67,8 +67,8 @@ export function initApi(app, api) {
   api.loseDevice = () => worker.call(REQ.loseDevice);
   // Test hook: a Rust panic inside the worker's engine; the page shows an alert naming
   // it and restarts the worker (a reset trains again). Resolves once it is restarted.
-  api.debugPanic = async () => {
-    await worker.call(REQ.debugPanic).catch(() => {});
+  api.debugPanic = async (onPool = false) => {
+    await worker.call(REQ.debugPanic, { onPool }).catch(() => {});
     await worker.restarting;
   };
   api.stats = () => {

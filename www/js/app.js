@@ -29,7 +29,7 @@ export async function start(engine, api, urls) {
 
   const gpuPromise = detectWebGpu();
   const spawnWorker = () => new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-  const workerInit = { js: urls.js, wasm: urls.module ?? urls.wasm };
+  const workerInit = { js: urls.js, wasm: urls.module ?? urls.wasm, threads: urls.threads ?? null };
   const worker = await connectWorker(spawnWorker, workerInit);
   const store = createStore(initialState(parsed.state));
   store.update({ adapter: await gpuPromise });

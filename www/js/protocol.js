@@ -8,8 +8,14 @@
 
 /** Request types and the fields each carries (besides `type` and `id`). */
 export const REQUESTS = Object.freeze({
-  /** Loads the engine: `js` the wasm-bindgen glue's URL, `wasm` the compiled module (or its URL). Value: the engine version. */
-  init: ["js", "wasm"],
+  /**
+   * Loads the engine: `js` the wasm-bindgen glue's URL, `wasm` the compiled module (or its
+   * URL); `threads` the threaded engine's folder URL or null (used where the page is
+   * cross-origin isolated). Value: {version, threads (a step's threads), threading (why
+   * one thread, or null), panicChannel (the BroadcastChannel on which the threaded
+   * engine's pool tells the page of a panic, or null)}.
+   */
+  init: ["js", "wasm", "threads"],
   /** A new session (replaces the current one). `config`, `activation`: objects (the `infomorph train --config` schema; `{k1, k2, c1, c2, w1, w2}`); `data`: see DATA_KINDS; `generation`: tags its stats. Value: {engine, config}. */
   create: ["config", "activation", "adapter", "engine", "data", "generation"],
   play: [],
@@ -34,8 +40,8 @@ export const REQUESTS = Object.freeze({
   claim: ["experiment"],
   /** Test hook: a simulated GPU device loss (the run continues on the CPU engine). */
   "lose-device": [],
-  /** Test hook: a Rust panic inside the engine (the worker reports PANIC). */
-  "debug-panic": [],
+  /** Test hook: a Rust panic inside the engine (the worker reports PANIC); `onPool`: on a thread of the threaded engine's pool (the page hears of it on the init value's `panicChannel`). */
+  "debug-panic": ["onPool"],
 });
 
 /** Request type names, for call sites: REQ.step === "step". */

@@ -19,6 +19,7 @@ export async function connectWorker(spawn, init) {
   const emit = (m) => listeners.forEach((f) => f(m));
   let worker = null;
   let ready = null; // resolves once the current worker has loaded the engine
+  let panics = null; // the threaded engine's panic channel
 
   function failAll(message) {
     for (const w of waiting.values()) w.reject(new Error(message));
@@ -53,11 +54,22 @@ export async function connectWorker(spawn, init) {
     worker.addEventListener("error", (e) => {
       if (mine === worker) emit({ type: EVENTS.error, error: e.message });
     });
-    ready = post(REQ.init, init);
+    // The worker's engine: {version, threads (a step's threads), threading (why one, or
+    // null), panicChannel}. A panic on a thread of the threaded engine's pool blocks the
+    // worker; the engine tells it here instead, and the worker is restarted as for any.
+    ready = post(REQ.init, init).then((engine) => {
+      client.engine = engine;
+      panics?.close();
+      panics = engine.panicChannel ? new BroadcastChannel(engine.panicChannel) : null;
+      if (panics) panics.onmessage = (event) => mine === worker && restart(String(event.data));
+      return engine;
+    });
     return ready;
   }
 
   function restart(message) {
+    panics?.close();
+    panics = null;
     worker.terminate();
     failAll(`the engine panicked: ${message}`);
     const started = start();
@@ -74,6 +86,7 @@ export async function connectWorker(spawn, init) {
 
   const client = {
     restarting: null,
+    engine: null,
     /** Sends a request (protocol.js REQUESTS) once the worker is ready; resolves with its value. */
     async call(type, fields = {}, transfer = []) {
       await ready;
@@ -85,6 +98,7 @@ export async function connectWorker(spawn, init) {
     /** Ends the worker for good (a stopped goal search): its calls in flight fail. */
     terminate() {
       failAll("the worker was stopped");
+      panics?.close();
       worker.terminate();
       ready = Promise.reject(new Error("the worker was stopped"));
       ready.catch(() => {});

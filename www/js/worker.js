@@ -25,6 +25,34 @@ let ticking = null; // the run whose tick is in flight
 let poisoned = false; // a Rust panic: the module instance is unusable
 const cache = new Map();
 
+/** Why the step runs on one thread, or null when it runs on a pool (the badge says it). */
+let threading = null;
+
+/** At most this many threads: a step's loops gain little beyond (and memory per thread). */
+const MAX_THREADS = 8;
+
+/**
+ * Loads the threaded engine (scripts/build-threads.sh) from `base` and starts its pool
+ * of Web Workers, one per core: only on a cross-origin isolated page, where workers can
+ * share memory. Sets `glue` when it succeeds; returns why not otherwise (the plain
+ * engine then trains, on this worker alone).
+ */
+async function loadThreaded(base) {
+  const cores = Math.min(navigator.hardwareConcurrency ?? 1, MAX_THREADS);
+  if (!base) return "this build has no threaded engine";
+  if (!self.crossOriginIsolated) return "the page is not cross-origin isolated (the host sends no COOP/COEP headers; after a first visit the page's service worker adds them)";
+  if (cores < 2) return "the browser reports one core";
+  try {
+    const threaded = await import(`${base}infomorph.js`);
+    await threaded.default({ module_or_path: `${base}infomorph_bg.wasm` });
+    await threaded.initThreadPool(cores);
+    glue = threaded;
+    return null;
+  } catch (error) {
+    return `the threaded engine did not start (${String(error?.message ?? error)})`;
+  }
+}
+
 const reply = (id, value) => postMessage({ type: EVENTS.reply, id, ok: true, value });
 const fail = (id, error) =>
   postMessage({ type: EVENTS.reply, id, ok: false, error: String(error?.message ?? error) });
@@ -249,10 +277,16 @@ function session() {
 
 const handlers = {
   async init(m) {
-    glue = await import(m.js);
-    await glue.default({ module_or_path: m.wasm });
+    threading = await loadThreaded(m.threads);
+    if (!glue) {
+      glue = await import(m.js);
+      await glue.default({ module_or_path: m.wasm });
+    }
     glue.installPanicHook?.();
-    return glue.version();
+    // A panic on a pool thread leaves this worker blocked: the hook tells the page directly.
+    const panicChannel = glue.setPanicChannel ? `infomorph-panic-${crypto.randomUUID()}` : null;
+    if (panicChannel) glue.setPanicChannel(panicChannel);
+    return { version: glue.version(), threads: glue.threads(), threading, panicChannel };
   },
   create,
   play() {
@@ -299,9 +333,11 @@ const handlers = {
     current?.session.simulateDeviceLoss();
     return true;
   },
-  "debug-panic"() {
+  "debug-panic"(m) {
     if (!glue.debugPanic) throw new Error("this engine build has no debugPanic");
-    glue.debugPanic();
+    if (m.onPool && !glue.debugPanicOnPool) throw new Error("this engine runs on one thread: no pool to panic on");
+    if (m.onPool) glue.debugPanicOnPool();
+    else glue.debugPanic();
     return true;
   },
 };

@@ -17,11 +17,16 @@ export const csp = [
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
-  "worker-src 'self'",
+  "worker-src 'self' blob:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
 ].join("; ");
+/** The headers of a cross-origin isolated page (Trunk.toml's [serve] headers). */
+export const isolation = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
 const types = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -37,9 +42,10 @@ const types = {
 /**
  * Starts the server; returns {baseUrl, requests (every path asked for), close()}.
  * `dir`: the built page to serve (default dist/), e.g. a copy a test changes to
- * play a new deployment.
+ * play a new deployment. `isolated`: send COOP/COEP (a cross-origin isolated page,
+ * where the training worker runs the threaded engine), as trunk serve does.
  */
-export async function serve({ dir = dist } = {}) {
+export async function serve({ dir = dist, isolated = false } = {}) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
@@ -66,6 +72,7 @@ export async function serve({ dir = dist } = {}) {
       res.writeHead(200, {
         "content-type": types[path.extname(file)] ?? "application/octet-stream",
         "content-security-policy": csp,
+        ...(isolated ? isolation : {}),
       });
       res.end(body);
     } catch {

@@ -16,7 +16,8 @@ export function initSearch(app) {
   const searcher = createSearcher({
     engine,
     spawn: app.spawnWorker,
-    init: app.workerInit,
+    // A search trains one trial per worker on every core already: no thread pools.
+    init: { ...app.workerInit, threads: null },
     dataFor: (config) => app.dataFor(config),
   });
   let study = null;
