@@ -5,7 +5,7 @@
 // and the engine badge says why.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open, watch } from "./lib/serve.mjs";
+import { serve, launch, open, watch, csp } from "./lib/serve.mjs";
 
 let isolated;
 let plain;
@@ -98,4 +98,21 @@ test("a Rust panic on a thread of the pool: an alert names it, the worker restar
   // The panic's own console output (console_error_panic_hook) is expected; nothing else.
   assert.deepEqual(problems.filter((p) => !/panicked at|debugPanic|unreachable/.test(p)), []);
   await page.close();
+});
+
+test("a pool that cannot start (a policy that refuses blob workers): the plain engine trains, and the badge says why", async () => {
+  const strict = await serve({ isolated: true, policy: csp.replace("worker-src 'self' blob:", "worker-src 'self'") });
+  try {
+    const { page, problems } = await open(browser, strict.baseUrl + "#v=1&task=bars&model=lateral&hidden=8&engine=cpu");
+    assert.equal((await page.evaluate(() => window.infomorph.step(3))).step, 3);
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
+    assert.equal(await page.locator("#engine-status").textContent(), "CPU engine");
+    assert.match(await page.locator("#engine-badge").getAttribute("title"), /one thread: the threaded engine did not start/);
+    // The refused workers are the browser's own report (a CSP violation); nothing else.
+    console.log(`# ${problems.join(" | ")}`);
+    assert.deepEqual(problems.filter((p) => !/Content Security Policy|worker-src/.test(p)), []);
+    await page.close();
+  } finally {
+    await strict.close();
+  }
 });

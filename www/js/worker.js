@@ -30,6 +30,8 @@ let threading = null;
 
 /** At most this many threads: a step's loops gain little beyond (and memory per thread). */
 const MAX_THREADS = 8;
+/** How long the pool may take to start before the plain engine is used. */
+const POOL_TIMEOUT_MS = 15_000;
 
 /**
  * Loads the threaded engine (scripts/build-threads.sh) from `base` and starts its pool
@@ -42,14 +44,25 @@ async function loadThreaded(base) {
   if (!base) return "this build has no threaded engine";
   if (!self.crossOriginIsolated) return "the page is not cross-origin isolated (the host sends no COOP/COEP headers; after a first visit the page's service worker adds them)";
   if (cores < 2) return "the browser reports one core";
+  let timer;
+  // A browser that cannot start the pool's workers (nested or blob workers refused) may
+  // leave initThreadPool waiting for ever: the plain engine then trains instead.
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no pool after ${POOL_TIMEOUT_MS / 1000} s`)), POOL_TIMEOUT_MS);
+  });
   try {
-    const threaded = await import(`${base}infomorph.js`);
-    await threaded.default({ module_or_path: `${base}infomorph_bg.wasm` });
-    await threaded.initThreadPool(cores);
-    glue = threaded;
+    const start = async () => {
+      const threaded = await import(`${base}infomorph.js`);
+      await threaded.default({ module_or_path: `${base}infomorph_bg.wasm` });
+      await threaded.initThreadPool(cores);
+      return threaded;
+    };
+    glue = await Promise.race([start(), timeout]);
     return null;
   } catch (error) {
     return `the threaded engine did not start (${String(error?.message ?? error)})`;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

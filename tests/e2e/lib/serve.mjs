@@ -43,9 +43,10 @@ const types = {
  * Starts the server; returns {baseUrl, requests (every path asked for), close()}.
  * `dir`: the built page to serve (default dist/), e.g. a copy a test changes to
  * play a new deployment. `isolated`: send COOP/COEP (a cross-origin isolated page,
- * where the training worker runs the threaded engine), as trunk serve does.
+ * where the training worker runs the threaded engine), as trunk serve does. `policy`:
+ * the Content-Security-Policy header to send instead of `csp`.
  */
-export async function serve({ dir = dist, isolated = false } = {}) {
+export async function serve({ dir = dist, isolated = false, policy = csp } = {}) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
@@ -71,7 +72,7 @@ export async function serve({ dir = dist, isolated = false } = {}) {
       const body = await readFile(file);
       res.writeHead(200, {
         "content-type": types[path.extname(file)] ?? "application/octet-stream",
-        "content-security-policy": csp,
+        "content-security-policy": policy,
         ...(isolated ? isolation : {}),
       });
       res.end(body);
