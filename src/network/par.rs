@@ -1,5 +1,6 @@
-//! Data-parallel loops over the rows of batch-major buffers: on all cores natively
-//! (rayon), in sequence on wasm. The elementwise stages of a step (activation, θ,
+//! Data-parallel loops over the rows of batch-major buffers: on all cores natively and
+//! in the page's threaded build (rayon; wasm with atomics, docs/architecture.md "Threads
+//! in the page"), in sequence in the plain wasm build. The elementwise stages of a step (activation, θ,
 //! sampling, binning, gradients, Adam) are memory-bound and were half of a step's
 //! time on one core.
 
@@ -162,7 +163,8 @@ pub fn for_rows_many(
 /// matrixmultiply's own threads cut a product once, evenly: on a machine whose cores
 /// also run other work, the whole product then waits for the slowest core. Every
 /// element is the same sum in the same order whatever the cut, so the result does not
-/// depend on the threads. On wasm it is ndarray's product (matrixmultiply, one thread).
+/// depend on the threads. In the plain wasm build it is ndarray's product
+/// (matrixmultiply, one thread), the same sums as every panel's.
 pub fn matmul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     assert_eq!(a.ncols(), b.nrows(), "inner dimensions of a matrix product");
     #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]

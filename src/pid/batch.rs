@@ -4,7 +4,8 @@
 use super::isx::{Digits, GoalWeights, Isx, Workspace};
 
 /// Decomposes the tables of a whole layer; neurons are split across worker threads on
-/// native targets and run in sequence on wasm.
+/// native targets and in the page's threaded build, and run in sequence in the plain
+/// wasm build.
 pub struct NeuronBatch {
     isx: Isx,
     workspaces: Vec<Workspace>,
