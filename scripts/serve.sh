@@ -4,10 +4,12 @@
 #   bash scripts/serve.sh                 # http://127.0.0.1:8080/
 #   PORT=9000 bash scripts/serve.sh       # another port
 #   bash scripts/serve.sh --release       # any further trunk serve flags
+#   INFOMORPH_THREADS=0 bash scripts/serve.sh   # without the threaded engine (faster rebuilds)
 #
 # Installs what serving needs first (wasm32 target, wasm-bindgen-cli, trunk,
-# npm's binaryen); see scripts/setup.sh. 127.0.0.1 is a secure context, so
-# WebGPU is allowed there.
+# npm's binaryen, the pinned nightly of the threaded engine); see scripts/setup.sh.
+# 127.0.0.1 is a secure context, so WebGPU is allowed there; trunk sends COOP/COEP
+# (Trunk.toml), so the page is cross-origin isolated and trains on every core.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
