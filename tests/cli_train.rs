@@ -348,11 +348,12 @@ fn bench_and_train_on_the_gpu_engine() {
 }
 
 /// The numbers the browser test holds the page to (tests/fixtures, read by
-/// tests/e2e/page.mjs) are what `infomorph train` prints today for the shared
-/// URL `#v=1&task=mnist10k&model=context&goal=heuristic&hidden=20&batch=256&epochs=3&seed=1&engine=cpu`.
+/// tests/e2e/cli_parity.mjs) are what `infomorph train` prints today for the issue's
+/// shared URL `#v=1&task=mnist10k&model=context&goal=heuristic&hidden=20&batch=256&epochs=3&seed=1&engine=cpu`,
+/// and for the same URL with `&hidden_binning=fixed`.
 #[test]
-fn the_page_fixture_is_what_the_command_line_prints() {
-    let out = infomorph(&[
+fn the_page_fixtures_are_what_the_command_line_prints() {
+    let base = [
         "train",
         "--engine",
         "cpu",
@@ -371,33 +372,49 @@ fn the_page_fixture_is_what_the_command_line_prints() {
         "--seed",
         "1",
         "--json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let fixture = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/cli-mnist10k-context-h20-b256-e3-s1.jsonl"),
-    )
-    .unwrap();
-    let printed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let m = v.as_object_mut().unwrap();
-            m.remove("seconds");
-            m.remove("steps_per_second");
-            v
-        })
-        .collect();
-    let expected: Vec<serde_json::Value> = fixture
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(printed, expected);
+    ];
+    let cases: [(&[&str], &str); 2] = [
+        (&[], "cli-mnist10k-context-h20-b256-e3-s1.jsonl"),
+        (
+            &["--hidden-binning", "fixed"],
+            "cli-mnist10k-context-h20-b256-e3-s1-binning-fixed.jsonl",
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (extra, name) in cases {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let out = infomorph(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let fixture = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .unwrap();
+        let printed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let m = v.as_object_mut().unwrap();
+                m.remove("seconds");
+                m.remove("steps_per_second");
+                v
+            })
+            .collect();
+        let expected: Vec<serde_json::Value> = fixture
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(printed, expected, "{name}");
+        seen.push(printed);
+    }
+    // The binning changes the run (so the page test of the second URL tests it).
+    assert_ne!(seen[0], seen[1]);
 }
 
 /// `--task mnist` without `--idx` reads full MNIST where `bash scripts/setup.sh data`

@@ -8,7 +8,7 @@
 //! The long fuzz run (10⁶ inputs, outside CI) is the ignored test at the end:
 //! `cargo test --release --test config_properties -- --ignored --test-threads=1`.
 
-use infomorph::network::config::{ConfigError, FIELDS, MAX_HIDDEN};
+use infomorph::network::config::{ConfigError, HiddenBinning, FIELDS, MAX_HIDDEN};
 use infomorph::network::{ModelKind, RunConfig};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -147,8 +147,9 @@ fn valid_config() -> impl Strategy<Value = Value> {
     ]);
     let seeds = prop::array::uniform3(any::<u64>());
     let gamma = prop::collection::vec(-10.0f64..10.0, 19);
-    (names, sizes, rates, seeds, gamma).prop_map(
-        |((task, model, goal, custom), sizes, rates, seeds, gamma)| {
+    let binning = prop::sample::select(vec![Value::Null, json!("fixed"), json!("max-abs")]);
+    (names, sizes, rates, seeds, gamma, binning).prop_map(
+        |((task, model, goal, custom), sizes, rates, seeds, gamma, binning)| {
             let model = MODELS[model];
             let terms = match model {
                 "trivariate" | "trivariate-sparse" | "feedback" => 19,
@@ -166,6 +167,7 @@ fn valid_config() -> impl Strategy<Value = Value> {
                 "gamma": if custom { json!(gamma[..terms]) } else { Value::Null },
                 "hidden": sizes.0,
                 "bins": sizes.1,
+                "hidden_binning": binning,
                 "batch": sizes.2,
                 "epochs": sizes.3,
                 "sparse_k": sizes.4,
@@ -439,7 +441,7 @@ fn syntax_errors_give_line_and_column() {
         "config line 1, column 0: EOF while parsing a value"
     );
     let keys = "a config is a JSON object of keys (task, model, goal, gamma, hidden, bins, \
-                batch, epochs, lr_hidden, weight_decay_hidden, lr_output, weight_decay_output, \
+                hidden_binning, batch, epochs, lr_hidden, weight_decay_hidden, lr_output, weight_decay_output, \
                 sparse_k, lr_backprop, data_seed, init_seed, sample_seed)";
     assert_eq!(
         err("\n  [1, 2]"),
@@ -471,8 +473,8 @@ fn unknown_keys_are_named_with_the_known_ones() {
     );
     assert_eq!(
         e.to_string(),
-        "unknown config key \"hiddne\" (known: task, model, goal, gamma, hidden, bins, batch, \
-         epochs, lr_hidden, weight_decay_hidden, lr_output, weight_decay_output, sparse_k, \
+        "unknown config key \"hiddne\" (known: task, model, goal, gamma, hidden, bins, \
+         hidden_binning, batch, epochs, lr_hidden, weight_decay_hidden, lr_output, weight_decay_output, sparse_k, \
          lr_backprop, data_seed, init_seed, sample_seed)"
     );
     // A key with a backtick and serde's own wording inside is still named whole.
@@ -524,6 +526,20 @@ fn wrong_types_name_the_key_and_what_it_takes() {
         "gamma: expected null or a list of numbers, got integer `1`"
     );
     assert_eq!(err("{\"task\": null}"), "task: expected a string, got null");
+    assert_eq!(
+        err("{\"hidden_binning\": \"adaptive\"}"),
+        "hidden_binning: expected null, \"fixed\" or \"max-abs\", got unknown value `adaptive`"
+    );
+    assert_eq!(
+        err("{\"hidden_binning\": 20}"),
+        "hidden_binning: expected null, \"fixed\" or \"max-abs\", got integer `20`"
+    );
+    let fixed = RunConfig::from_json("{\"hidden_binning\": \"fixed\"}").unwrap();
+    assert_eq!(fixed.hidden_binning, Some(HiddenBinning::Fixed));
+    assert_eq!(
+        serde_json::to_value(&fixed).unwrap()["hidden_binning"],
+        json!("fixed")
+    );
     assert_eq!(
         err("{\"data_seed\": 18446744073709551616}"),
         "data_seed: expected a whole number from 0 to 18446744073709551615, \

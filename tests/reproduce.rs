@@ -196,6 +196,34 @@ fn a_tiny_reproduction_writes_the_table_and_skips_what_is_done() {
         written
     );
     assert_eq!(std::fs::read_to_string(out.join("table.md")).unwrap(), md);
+
+    // The binning variant: its runs are kept apart, bin the bivariate hidden layer on
+    // the fixed range (so they learn other weights), and the table says so.
+    let mut variant = args.to_vec();
+    variant.extend(["--hidden-binning", "fixed"]);
+    let third = infomorph(&variant);
+    let err = String::from_utf8_lossy(&third.stderr);
+    assert!(third.status.success(), "{err}");
+    assert!(
+        err.contains("done    context-heuristic N=10 seed 0"),
+        "{err}"
+    );
+    let fixed_run = out.join("runs/mnist_e2_context-heuristic_n10_s0_binning-fixed.json");
+    let fixed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&fixed_run).unwrap()).unwrap();
+    assert_eq!(file["config"]["hidden_binning"], serde_json::Value::Null);
+    assert_eq!(fixed["config"]["hidden_binning"], "fixed");
+    let weights = |f: &serde_json::Value| f["hidden"]["sources"][0]["weights"].clone();
+    assert!(weights(&file).is_array());
+    assert_ne!(weights(&fixed), weights(&file));
+    let md = std::fs::read_to_string(out.join("table.md")).unwrap();
+    assert!(
+        md.starts_with(
+            "# Test accuracy (%) on mnist: 2 epochs, median [min–max] over 1 seed(s), \
+             every hidden layer binned fixed (not each model's own rule)"
+        ),
+        "{md}"
+    );
     std::fs::remove_dir_all(&data).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
 }
@@ -207,7 +235,7 @@ fn bad_input_is_one_line_and_exit_2() {
     std::fs::write(&blocker, b"").unwrap();
     let unwritable = blocker.join("sub");
     let dir = out.to_str().unwrap();
-    let cases: [(Vec<&str>, &str); 6] = [
+    let cases: [(Vec<&str>, &str); 8] = [
         (
             vec!["--models", "context,backprop"],
             "unknown model 'context'",
@@ -217,6 +245,14 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["--jobs", "0"], "--jobs must be at least 1"),
         (vec!["--engine", "tpu"], "unknown engine 'tpu'"),
         (vec!["--task", "cifar"], "unknown task 'cifar'"),
+        (
+            vec!["--hidden-binning", "adaptive"],
+            "unknown hidden binning 'adaptive' (known: fixed, max-abs)",
+        ),
+        (
+            vec!["--seeds", "three"],
+            "invalid value 'three' for '--seeds",
+        ),
     ];
     for (extra, expected) in cases {
         let mut args = vec!["reproduce", "--out", dir, "--epochs", "1"];

@@ -44,15 +44,49 @@ enum Command {
     Experiments(experiments::ExperimentsArgs),
 }
 
+/// A usage error of clap's (several lines: the error, tips, usage, "For more
+/// information…") as one line: the error and its tips, then where help is.
+fn usage_error_line(text: &str) -> String {
+    // The first paragraph is the error (a missing argument is named on its own line).
+    let mut paragraphs = text.split("\n\n");
+    let error: Vec<&str> = paragraphs
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut line = error.join(" ");
+    if let Some(rest) = line.strip_prefix("error: ") {
+        line = rest.to_string();
+    }
+    for tip in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("tip: "))
+    {
+        if !line.contains(tip) {
+            line.push_str("; ");
+            line.push_str(tip);
+        }
+    }
+    line.push_str(" (see --help)");
+    line
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
     crate::engine::gpu::context::quiet_mesa_runtime_dir();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprintln!("infomorph: {}", usage_error_line(&e.to_string()));
+            return 2;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            // --help and --version.
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     let result = match cli.command {

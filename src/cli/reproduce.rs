@@ -3,6 +3,7 @@
 //! every run's file under `runs/` (the logic is in `crate::reproduce`).
 
 use crate::engine::EnginePreference;
+use crate::network::config::HiddenBinning;
 use crate::network::train::EpochMetrics;
 use crate::reproduce::{self, Observer, Plan, RunResult, RunSpec, TaskSource};
 use clap::Args;
@@ -43,6 +44,11 @@ pub struct ReproduceArgs {
     /// installed set; the task's name (and so the published column) stays.
     #[arg(long)]
     idx: Option<PathBuf>,
+    /// Bin every hidden layer this way (fixed: [−20, 20]; max-abs: per batch and
+    /// neuron) instead of each model's own rule (trivariate fixed, bivariate max-abs):
+    /// a variant of the table, kept apart in the output folder.
+    #[arg(long, value_parser = super::train::parse_hidden_binning)]
+    hidden_binning: Option<HiddenBinning>,
     /// Output folder: runs/, table.md, table.csv, figure.svg, figure.png.
     #[arg(long)]
     out: PathBuf,
@@ -95,6 +101,7 @@ fn plan(args: &ReproduceArgs) -> Result<Plan, String> {
         seeds: args.seeds,
         epochs: args.epochs,
         eval_every: args.eval_every,
+        hidden_binning: args.hidden_binning,
     })
 }
 

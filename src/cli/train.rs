@@ -4,7 +4,7 @@
 use crate::engine::{Engine, EngineKind, EnginePreference};
 use crate::network::code::{self, Code};
 use crate::network::export::RunFile;
-use crate::network::model::{ModelKind, RunConfig};
+use crate::network::model::{HiddenBinning, ModelKind, RunConfig};
 use crate::network::run::Trainer;
 use crate::tasks::{self, TaskData};
 use clap::Args;
@@ -28,6 +28,10 @@ pub struct RunArgs {
     batch: Option<usize>,
     #[arg(long)]
     bins: Option<usize>,
+    /// The hidden layer's binning, fixed ([−20, 20]) or max-abs (per batch and neuron);
+    /// default: the model's own (trivariate fixed, bivariate max-abs).
+    #[arg(long, value_parser = parse_hidden_binning)]
+    hidden_binning: Option<HiddenBinning>,
     /// Sets the data, init and sampling seeds at once.
     #[arg(long)]
     seed: Option<u64>,
@@ -51,6 +55,11 @@ impl RunArgs {
     pub(super) fn seed(&self) -> Option<u64> {
         self.seed
     }
+}
+
+/// `--hidden-binning NAME`, shared with `reproduce`.
+pub(super) fn parse_hidden_binning(name: &str) -> Result<HiddenBinning, String> {
+    HiddenBinning::from_name(name)
 }
 
 pub(super) fn preference(args: &RunArgs) -> Result<EnginePreference, String> {
@@ -128,6 +137,9 @@ pub(super) fn resolve(args: &RunArgs) -> Result<RunConfig, String> {
     }
     if let Some(v) = args.bins {
         c.bins = v;
+    }
+    if let Some(b) = args.hidden_binning {
+        c.hidden_binning = Some(b);
     }
     if let Some(s) = args.seed {
         (c.data_seed, c.init_seed, c.sample_seed) = (s, s, s);

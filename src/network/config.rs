@@ -91,6 +91,55 @@ impl ModelKind {
     }
 }
 
+/// How the hidden layer's aggregates are binned for its goal (method §2), when not the
+/// model's own rule: the spec bins bivariate hidden layers after dividing each aggregate
+/// by its largest magnitude over the batch (`max-abs`, on [−1, 1]) and trivariate ones on
+/// the fixed range [−20, 20] (`fixed`). Published bivariate N = 100 runs behave like
+/// `fixed` (docs/results/reproduce-mnist-n10-100-3seeds/table.md), so a researcher can
+/// choose. No effect on models without a learning hidden layer (random projection,
+/// readout, backprop) nor on the output layer (always max-abs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HiddenBinning {
+    /// Equal bins on the fixed range [−20, 20] (the trivariate layers' rule).
+    Fixed,
+    /// Each aggregate over its batch's largest |value| (per neuron), then [−1, 1] (the
+    /// bivariate layers' rule).
+    MaxAbs,
+}
+
+impl HiddenBinning {
+    pub const ALL: [HiddenBinning; 2] = [HiddenBinning::Fixed, HiddenBinning::MaxAbs];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HiddenBinning::Fixed => "fixed",
+            HiddenBinning::MaxAbs => "max-abs",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.name() == name)
+            .ok_or_else(|| format!("unknown hidden binning '{name}' (known: fixed, max-abs)"))
+    }
+}
+
+/// A hidden binning from its name or null only, so that any other value is reported as
+/// the wrong type (serde's enum reader takes a number for a syntax error).
+fn binning_by_name<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<HiddenBinning>, D::Error> {
+    const NAMES: [&str; 2] = ["fixed", "max-abs"];
+    match Option::<String>::deserialize(de)? {
+        None => Ok(None),
+        Some(name) => HiddenBinning::from_name(&name)
+            .map(Some)
+            .map_err(|_| serde::de::Error::unknown_variant(&name, &NAMES)),
+    }
+}
+
 /// A model from its name only (serde's enum form `{"context": null}` is not a config),
 /// so that any other value is reported as the wrong type.
 fn model_by_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<ModelKind, D::Error> {
@@ -122,6 +171,10 @@ pub struct RunConfig {
     pub gamma: Option<Vec<f64>>,
     pub hidden: usize,
     pub bins: usize,
+    /// The hidden layer's binning; `None` (null) is the model's own (trivariate layers
+    /// `fixed`, bivariate ones `max-abs`).
+    #[serde(deserialize_with = "binning_by_name")]
+    pub hidden_binning: Option<HiddenBinning>,
     pub batch: usize,
     pub epochs: usize,
     pub lr_hidden: f64,
@@ -146,6 +199,7 @@ impl Default for RunConfig {
             gamma: None,
             hidden: 100,
             bins: 20,
+            hidden_binning: None,
             batch: 1024,
             epochs: 100,
             lr_hidden: 0.002,
@@ -169,6 +223,7 @@ pub const FIELDS: &[&str] = &[
     "gamma",
     "hidden",
     "bins",
+    "hidden_binning",
     "batch",
     "epochs",
     "lr_hidden",
@@ -284,6 +339,7 @@ fn expected(field: &str) -> &'static str {
         "task" | "goal" => "a string",
         "model" => "one of \"context\", \"lateral\", \"trivariate\", \"trivariate-sparse\", \"random-projection\", \"feedback\", \"readout\", \"backprop\"",
         "gamma" => "null or a list of numbers",
+        "hidden_binning" => "null, \"fixed\" or \"max-abs\"",
         f if f.starts_with("gamma[") => "a number",
         "hidden" | "bins" | "batch" | "epochs" | "sparse_k" => "a whole number ≥ 0",
         "data_seed" | "init_seed" | "sample_seed" => "a whole number from 0 to 18446744073709551615",
@@ -293,7 +349,7 @@ fn expected(field: &str) -> &'static str {
 
 /// What serde found, from its message: "invalid type: string \"x\", expected usize" →
 /// `string "x"`; "unknown variant `mlp`, expected one of …" → "unknown model `mlp`".
-fn got(message: &str) -> String {
+fn got(field: &str, message: &str) -> String {
     let text = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))
@@ -303,7 +359,8 @@ fn got(message: &str) -> String {
         None => text,
     };
     match text.strip_prefix("unknown variant ") {
-        Some(v) => format!("unknown model {v}"),
+        Some(v) if field == "model" => format!("unknown model {v}"),
+        Some(v) => format!("unknown value {v}"),
         None => text.to_string(),
     }
 }
@@ -349,8 +406,8 @@ impl ConfigError {
         match inner.classify() {
             Category::Data if !at_root => ConfigError::WrongType {
                 expected: expected(&path),
+                message: got(&path, &message),
                 field: path,
-                message: got(&message),
             },
             Category::Data => ConfigError::Syntax {
                 line,
@@ -358,7 +415,7 @@ impl ConfigError {
                 message: format!(
                     "a config is a JSON object of keys ({}), got {}",
                     FIELDS.join(", "),
-                    got(&message)
+                    got("", &message)
                 ),
             },
             Category::Syntax | Category::Eof | Category::Io => ConfigError::Syntax {

@@ -1,7 +1,7 @@
 //! The paper's networks (method §5): a hidden layer of infomorphic neurons and an output
 //! layer of bivariate neurons whose context is the label, trained with local goals only.
 
-pub use super::config::{ModelKind, RunConfig, MEMORY_LIMIT_BYTES};
+pub use super::config::{HiddenBinning, ModelKind, RunConfig, MEMORY_LIMIT_BYTES};
 use super::layer::{
     self, Activation, Binning, Layer, LayerConfig, SourceConfig, SourceKind, Wiring,
 };
@@ -79,6 +79,23 @@ pub struct StepTerms {
     pub correct: usize,
 }
 
+/// The fixed range of the trivariate layers' bins (method §2).
+const FIXED_RANGE: Binning = Binning::Fixed {
+    lo: -20.0,
+    hi: 20.0,
+};
+
+/// The hidden layer's binning: the config's choice, else the model's own (method §2:
+/// fixed [−20, 20] for trivariate layers, max-abs for bivariate ones).
+fn hidden_binning(choice: Option<HiddenBinning>, trivariate: bool) -> Binning {
+    match choice {
+        Some(HiddenBinning::Fixed) => FIXED_RANGE,
+        Some(HiddenBinning::MaxAbs) => Binning::MaxAbs,
+        None if trivariate => FIXED_RANGE,
+        None => Binning::MaxAbs,
+    }
+}
+
 fn mean_rows(terms: &Array2<f64>) -> Vec<f64> {
     terms
         .mean_axis(Axis(0))
@@ -152,14 +169,7 @@ impl Network {
                         } else {
                             Activation::HIDDEN
                         },
-                        binning: if trivariate {
-                            Binning::Fixed {
-                                lo: -20.0,
-                                hi: 20.0,
-                            }
-                        } else {
-                            Binning::MaxAbs
-                        },
+                        binning: hidden_binning(config.hidden_binning, trivariate),
                         bins: config.bins,
                         goal,
                         lr: if frozen { 0.0 } else { lr_hidden },
@@ -433,5 +443,53 @@ impl Network {
         let theta = self.predict_theta(x, eval_step);
         let local = self.config.model != ModelKind::Backprop;
         super::accuracy::score(theta, labels, local).0.accuracy()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binning(model: ModelKind, choice: Option<HiddenBinning>) -> (Binning, Binning) {
+        let config = RunConfig {
+            model,
+            hidden: 4,
+            hidden_binning: choice,
+            ..RunConfig::default()
+        };
+        let net = Network::new(&config, 6, 3).unwrap();
+        (
+            net.hidden.expect("a hidden layer").config.binning,
+            net.output.config.binning,
+        )
+    }
+
+    #[test]
+    fn hidden_binning_is_the_models_own_unless_chosen() {
+        for model in [ModelKind::Context, ModelKind::Lateral] {
+            assert_eq!(binning(model, None), (Binning::MaxAbs, Binning::MaxAbs));
+            assert_eq!(
+                binning(model, Some(HiddenBinning::Fixed)),
+                (FIXED_RANGE, Binning::MaxAbs)
+            );
+        }
+        for model in [
+            ModelKind::Trivariate,
+            ModelKind::TrivariateSparse,
+            ModelKind::Feedback,
+        ] {
+            assert_eq!(binning(model, None), (FIXED_RANGE, Binning::MaxAbs));
+            assert_eq!(
+                binning(model, Some(HiddenBinning::MaxAbs)),
+                (Binning::MaxAbs, Binning::MaxAbs)
+            );
+        }
+        assert_eq!(
+            FIXED_RANGE,
+            Binning::Fixed {
+                lo: -20.0,
+                hi: 20.0
+            }
+        );
     }
 }

@@ -17,7 +17,7 @@ pub use published::{row_by_id, Row, ROWS, SIZES};
 pub use runner::{read_finished, run_all, run_one, svg_to_png, Observer, TaskSource};
 pub use table::{figure_svg, summarise, table_csv, table_md, Cell};
 
-use crate::network::config::RunConfig;
+use crate::network::config::{HiddenBinning, RunConfig};
 
 /// What to reproduce: which rows, which hidden sizes, how many seeds, on which task.
 #[derive(Clone, Debug)]
@@ -32,6 +32,9 @@ pub struct Plan {
     /// Evaluate every `eval_every`-th epoch and the last one (the table reads the last
     /// epoch's test accuracy; [`crate::network::run::Evaluate`]).
     pub eval_every: usize,
+    /// The hidden layer's binning for every run, when not each model's own (a variant
+    /// of the table: docs/results/reproduce-mnist-n10-100-3seeds/table.md).
+    pub hidden_binning: Option<HiddenBinning>,
 }
 
 /// One run: a row at a hidden size (none for a row where N does not matter) with a seed.
@@ -96,16 +99,21 @@ impl Plan {
             data_seed: spec.seed,
             init_seed: spec.seed,
             sample_seed: spec.seed,
+            hidden_binning: self.hidden_binning,
             ..RunConfig::default()
         }
     }
 
-    /// The run's file name in the output folder's `runs/`: task, epochs, row, N and
-    /// seed, so runs of other plans in the same folder never collide.
+    /// The run's file name in the output folder's `runs/`: task, epochs, row, N, seed
+    /// and a chosen hidden binning, so runs of other plans in the same folder never
+    /// collide.
     pub fn file_name(&self, spec: &RunSpec) -> String {
         let n = spec.n.map_or("any".to_string(), |n| n.to_string());
+        let binning = self
+            .hidden_binning
+            .map_or(String::new(), |b| format!("_binning-{}", b.name()));
         format!(
-            "{}_e{}_{}_n{n}_s{}.json",
+            "{}_e{}_{}_n{n}_s{}{binning}.json",
             self.task, self.epochs, spec.row.id, spec.seed
         )
     }
@@ -139,6 +147,7 @@ mod tests {
             seeds: 2,
             epochs: 3,
             eval_every: 1,
+            hidden_binning: None,
         };
         let runs = plan.runs();
         let described: Vec<String> = runs.iter().map(RunSpec::describe).collect();

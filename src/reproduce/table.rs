@@ -111,10 +111,16 @@ pub fn table_md(plan: &Plan, cells: &[Cell]) -> String {
     } else {
         "no published reference for this task"
     };
+    let binning = plan.hidden_binning.map_or(String::new(), |b| {
+        format!(
+            ", every hidden layer binned {} (not each model's own rule)",
+            b.name()
+        )
+    });
     let _ = writeln!(
         out,
-        "# Test accuracy (%) on {}: {} epochs, median [min–max] over {} seed(s)\n\n{reference}; \
-         Δ = ours − published, in points.\n",
+        "# Test accuracy (%) on {}: {} epochs, median [min–max] over {} seed(s){binning}\n\n\
+         {reference}; Δ = ours − published, in points.\n",
         plan.task, plan.epochs, plan.seeds
     );
     out.push_str("| model |");
@@ -209,8 +215,11 @@ pub fn figure_svg(plan: &Plan, cells: &[Cell]) -> String {
         s,
         r#"<rect width="{width}" height="{height}" fill="white"/>"#
     );
+    let binning = plan
+        .hidden_binning
+        .map_or(String::new(), |b| format!(", hidden binned {}", b.name()));
     let title = format!(
-        "Test accuracy on {} ({} epochs, {} seed(s))",
+        "Test accuracy on {} ({} epochs, {} seed(s){binning})",
         plan.task, plan.epochs, plan.seeds
     );
     let _ = writeln!(
@@ -376,6 +385,7 @@ mod tests {
             seeds: 3,
             epochs: 1,
             eval_every: 1,
+            hidden_binning: None,
         };
         let spec = |row, n, seed| RunSpec { row, n, seed };
         let results = vec![

@@ -7,7 +7,9 @@
 use serde::Serialize;
 
 use crate::goals::{self, GoalFamily};
-use crate::network::config::{self, MAX_BATCH, MAX_BINS, MAX_EPOCHS, MAX_HIDDEN, MIN_BINS};
+use crate::network::config::{
+    self, HiddenBinning, MAX_BATCH, MAX_BINS, MAX_EPOCHS, MAX_HIDDEN, MIN_BINS,
+};
 use crate::network::layer::SourceKind;
 use crate::network::{Activation, ModelKind, RunConfig};
 use crate::pid::Lattice;
@@ -39,6 +41,8 @@ pub struct Catalog {
     pub tasks: Vec<Task>,
     /// Term names in the paper's order for 1 to 3 sources.
     pub terms: Vec<Terms>,
+    /// The hidden layer's binning choices (`hidden_binning`; `null` is each model's own).
+    pub hidden_binnings: Vec<&'static str>,
     pub limits: Limits,
     /// `RunConfig::default()`: what `infomorph train` runs without flags.
     pub defaults: RunConfig,
@@ -293,6 +297,7 @@ pub fn build() -> Catalog {
         goals,
         tasks,
         terms,
+        hidden_binnings: HiddenBinning::ALL.iter().map(|b| b.name()).collect(),
         limits,
         defaults: d,
         activation: ActivationDefaults {

@@ -14,11 +14,23 @@ let browser;
 
 serveAndLaunch({ webgpu: false }, (s, b) => ([server, browser] = [s, b]));
 
-test("a shared URL trains to the numbers `infomorph train` printed", async () => {
-  const fixture = path.join(root, "tests/fixtures/cli-mnist10k-context-h20-b256-e3-s1.jsonl");
+const SHARED = "#v=1&task=mnist10k&model=context&goal=heuristic&hidden=20&batch=256&epochs=3&seed=1&engine=cpu";
+const CASES = [
+  ["a shared URL trains to the numbers `infomorph train` printed", SHARED, "cli-mnist10k-context-h20-b256-e3-s1.jsonl"],
+  [
+    "with hidden_binning=fixed it trains to what `infomorph train --hidden-binning fixed` printed",
+    SHARED + "&hidden_binning=fixed",
+    "cli-mnist10k-context-h20-b256-e3-s1-binning-fixed.jsonl",
+  ],
+];
+
+for (const [name, hash, fixtureName] of CASES) test(name, async () => {
+  const fixture = path.join(root, "tests/fixtures", fixtureName);
   const cli = (await readFile(fixture, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
-  const hash = "#v=1&task=mnist10k&model=context&goal=heuristic&hidden=20&batch=256&epochs=3&seed=1&engine=cpu";
   const { page, problems } = await open(browser, server.baseUrl + hash);
+  // The control shows the URL's binning, and the URL keeps it.
+  const binning = await page.evaluate(() => document.getElementById("c-hidden_binning").value);
+  assert.equal(binning, hash.includes("hidden_binning=fixed") ? "fixed" : "");
   await page.evaluate(() => window.infomorph.play());
   await page.waitForFunction(() => window.infomorph.stats().finished, null, { timeout: 120_000 });
   const s = await page.evaluate(() => window.infomorph.stats());

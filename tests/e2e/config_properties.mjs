@@ -100,6 +100,7 @@ function validState() {
       gamma: fc.array(fc.integer({ min: C.GAMMA_RANGE[0] * 100, max: C.GAMMA_RANGE[1] * 100 }).map((v) => v / 100), { minLength: 19, maxLength: 19 }),
       numbers: fc.record(numbers),
       sameSeed: fc.boolean(),
+      binning: fc.constantFrom(null, ...C.HIDDEN_BINNINGS),
       activation: fc.record(activation),
       embed: fc.boolean(),
       autoplay: fc.boolean(),
@@ -111,7 +112,7 @@ function validState() {
     .map((r) => {
       const s = C.defaultState();
       const c = s.config;
-      Object.assign(c, r.numbers, { task: r.task, model: r.model });
+      Object.assign(c, r.numbers, { task: r.task, model: r.model, hidden_binning: r.binning });
       if (r.sameSeed) c.init_seed = c.sample_seed = c.data_seed;
       // Fields the hash leaves out for this model keep their defaults.
       if (c.model !== "trivariate-sparse") c.sparse_k = C.DEFAULTS.sparse_k;

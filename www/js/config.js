@@ -71,6 +71,8 @@ export let NUMBERS = {};
 /** Activation parameters: [min, max, default]. */
 export let ACTIVATION = {};
 export let GAMMA_RANGE = [-Infinity, Infinity];
+/** The hidden layer's binning choices besides each model's own (null). */
+export let HIDDEN_BINNINGS = [];
 export let DEFAULTS = Object.freeze({});
 export let ACTIVATION_DEFAULTS = Object.freeze({});
 export const PAGE_KEYS = ["embed", "autoplay", "view", "speed", "engine", "experiment"];
@@ -109,6 +111,7 @@ export function init(catalog) {
   NUMBERS = Object.fromEntries(catalog.limits.numbers.map(([key, min, max, integer]) => [key, [min, max, integer]]));
   ACTIVATION = Object.fromEntries(catalog.limits.activation.map(([key, min, max]) => [key, [min, max, catalog.activation[key]]]));
   GAMMA_RANGE = catalog.limits.gamma.slice();
+  HIDDEN_BINNINGS = catalog.hidden_binnings.slice();
   const engine = { ...catalog.defaults };
   DEFAULTS = Object.freeze(Object.fromEntries(Object.keys(engine).map((k) => [k, k in PAGE_DEFAULTS ? PAGE_DEFAULTS[k] : engine[k]])));
   ACTIVATION_DEFAULTS = Object.freeze({ ...catalog.activation });
@@ -258,6 +261,11 @@ export function applyEntries(state, entries, { strict = false, fromUrl = false }
         c.gamma = null;
       } else if (key === "gamma") {
         gammaValue = value;
+      } else if (key === "hidden_binning") {
+        // null (or "" from the form) is each model's own rule.
+        if (value === null || value === "") c.hidden_binning = null;
+        else if (HIDDEN_BINNINGS.includes(String(value))) c.hidden_binning = String(value);
+        else throw new Error(`unknown hidden_binning '${value}' (${HIDDEN_BINNINGS.join(", ")}, or null for the model's own)`);
       } else if (key === "seed") {
         const { value: v, note } = parseNumber("data_seed", value);
         if (note) problem(note.replace("data_seed", "seed"));
@@ -381,6 +389,7 @@ function configParts(state, parts) {
     if (key === "lr_backprop" && c.model !== "backprop") continue;
     parts.push([key, fmt(c[key])]);
   }
+  if (c.hidden_binning) parts.push(["hidden_binning", c.hidden_binning]);
   if (c.data_seed === c.init_seed && c.init_seed === c.sample_seed) parts.push(["seed", fmt(c.data_seed)]);
   else for (const k of ["data_seed", "init_seed", "sample_seed"]) parts.push([k, fmt(c[k])]);
   for (const [k, v] of Object.entries(state.activation)) {

@@ -28,6 +28,10 @@ export function initControls(app) {
   for (const [value, label] of C.TASKS) $("c-task").append(el("option", { value, text: label }));
   for (const [value, label] of C.MODELS) $("c-model").append(el("option", { value, text: label }));
   const numberKeys = Object.keys(C.NUMBERS);
+  const BINNING_LABELS = { "": "model's own", fixed: "fixed [−20, 20]", "max-abs": "max-abs per batch" };
+  for (const value of ["", ...C.HIDDEN_BINNINGS]) {
+    $("c-hidden_binning").append(el("option", { value, text: BINNING_LABELS[value] ?? value }));
+  }
 
   function hideControls() {
     const hide = S.state.page.hide;
@@ -198,6 +202,9 @@ export function initControls(app) {
       const input = $(`c-${key}`);
       if (input) input.value = c[key];
     }
+    $("c-hidden_binning").value = c.hidden_binning ?? "";
+    // Only a hidden layer that learns with a goal bins its inputs.
+    $("c-hidden_binning").disabled = !C.family(c.model) || c.model === "random-projection";
     $("row-sparse").hidden = c.model !== "trivariate-sparse" || S.state.page.hide.has("sparse");
     $("task-info").textContent = S.uploaded ? `Your data: ${S.uploaded.name}` : C.TASK_INFO[c.task] ?? "";
     $("model-info").textContent = MODEL_INFO[c.model] ?? "";
@@ -215,6 +222,10 @@ export function initControls(app) {
   });
   $("c-model").addEventListener("change", () => {
     C.applyEntries(S.state, [["model", $("c-model").value]]).forEach((p) => alertBox(p));
+    changed();
+  });
+  $("c-hidden_binning").addEventListener("change", () => {
+    C.applyEntries(S.state, [["hidden_binning", $("c-hidden_binning").value]]).forEach((p) => alertBox(p));
     changed();
   });
   for (const key of numberKeys) {
