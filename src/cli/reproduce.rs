@@ -47,7 +47,7 @@ pub struct ReproduceArgs {
     /// Bin every hidden layer this way (fixed: [−20, 20]; max-abs: per batch and
     /// neuron) instead of each model's own rule (trivariate fixed, bivariate max-abs):
     /// a variant of the table, kept apart in the output folder.
-    #[arg(long, value_parser = super::train::parse_hidden_binning)]
+    #[arg(long, value_parser = HiddenBinning::from_name)]
     hidden_binning: Option<HiddenBinning>,
     /// Output folder: runs/, table.md, table.csv, figure.svg, figure.png.
     #[arg(long)]

@@ -30,7 +30,7 @@ pub struct RunArgs {
     bins: Option<usize>,
     /// The hidden layer's binning, fixed ([−20, 20]) or max-abs (per batch and neuron);
     /// default: the model's own (trivariate fixed, bivariate max-abs).
-    #[arg(long, value_parser = parse_hidden_binning)]
+    #[arg(long, value_parser = HiddenBinning::from_name)]
     hidden_binning: Option<HiddenBinning>,
     /// Sets the data, init and sampling seeds at once.
     #[arg(long)]
@@ -55,11 +55,6 @@ impl RunArgs {
     pub(super) fn seed(&self) -> Option<u64> {
         self.seed
     }
-}
-
-/// `--hidden-binning NAME`, shared with `reproduce`.
-pub(super) fn parse_hidden_binning(name: &str) -> Result<HiddenBinning, String> {
-    HiddenBinning::from_name(name)
 }
 
 pub(super) fn preference(args: &RunArgs) -> Result<EnginePreference, String> {

@@ -110,19 +110,23 @@ pub enum HiddenBinning {
 
 impl HiddenBinning {
     pub const ALL: [HiddenBinning; 2] = [HiddenBinning::Fixed, HiddenBinning::MaxAbs];
+    /// The names of [`HiddenBinning::ALL`], in its order.
+    pub const NAMES: [&'static str; 2] = ["fixed", "max-abs"];
 
     pub fn name(self) -> &'static str {
-        match self {
-            HiddenBinning::Fixed => "fixed",
-            HiddenBinning::MaxAbs => "max-abs",
-        }
+        Self::NAMES[self as usize]
     }
 
     pub fn from_name(name: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|b| b.name() == name)
-            .ok_or_else(|| format!("unknown hidden binning '{name}' (known: fixed, max-abs)"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown hidden binning '{name}' (known: {})",
+                    Self::NAMES.join(", ")
+                )
+            })
     }
 }
 
@@ -131,12 +135,11 @@ impl HiddenBinning {
 fn binning_by_name<'de, D: serde::Deserializer<'de>>(
     de: D,
 ) -> Result<Option<HiddenBinning>, D::Error> {
-    const NAMES: [&str; 2] = ["fixed", "max-abs"];
     match Option::<String>::deserialize(de)? {
         None => Ok(None),
         Some(name) => HiddenBinning::from_name(&name)
             .map(Some)
-            .map_err(|_| serde::de::Error::unknown_variant(&name, &NAMES)),
+            .map_err(|_| serde::de::Error::unknown_variant(&name, &HiddenBinning::NAMES)),
     }
 }
 
